@@ -1,0 +1,197 @@
+"""Arabic text normalization: versioned profiles made of named, listable steps.
+
+Character-level steps are merged into one ``str.translate`` table per profile,
+because normalization runs on every record and is on the hot path.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+import pyarabic.araby as araby
+
+__all__ = ["Profile", "Step", "PROFILES", "STEPS", "get_profile", "normalize"]
+
+_BMP = range(0x10000)
+
+
+def _chars(*ranges: tuple[int, int]) -> list[str]:
+    return [chr(cp) for lo, hi in ranges for cp in range(lo, hi + 1)]
+
+
+def _category_chars(prefixes: tuple[str, ...]) -> list[str]:
+    return [chr(cp) for cp in _BMP if unicodedata.category(chr(cp)).startswith(prefixes)]
+
+
+def _delete(chars: list[str]) -> dict[int, str]:
+    return {ord(c): "" for c in chars}
+
+
+# Tashkeel: harakat, tanween, shadda, sukun (pyarabic's list) plus what it
+# leaves out: superscript alef U+0670, Quranic annotation marks and the
+# extended Arabic marks used in Quranic and African orthographies.
+_TASHKEEL = sorted(
+    set(araby.TASHKEEL)
+    | set(_chars((0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06DC), (0x06DF, 0x06E4)))
+    | set(_chars((0x06E7, 0x06E8), (0x06EA, 0x06ED), (0x08CA, 0x08E1), (0x08E3, 0x08FF)))
+)
+
+# Every hamza-bearing letter folded the way pyarabic's "tasheel" method does,
+# plus alef wasla and the rarer alef variants it does not know.
+_HAMZA_LETTERS = [
+    araby.ALEF_MADDA, araby.ALEF_HAMZA_ABOVE, araby.ALEF_HAMZA_BELOW,
+    araby.WAW_HAMZA, araby.YEH_HAMZA, araby.HAMZA_ABOVE, araby.HAMZA_BELOW,
+]
+_ALEF_HAMZA = {ord(c): araby.normalize_hamza(c, method="tasheel") for c in _HAMZA_LETTERS}
+_ALEF_HAMZA.update({ord(c): araby.ALEF for c in "\u0671\u0672\u0673\u0675"})
+_ALEF_HAMZA.update({ord("\u0676"): araby.WAW, ord("\u0678"): araby.YEH})
+
+_PERSIAN = {
+    ord("\u06A9"): "\u0643",  # keheh -> kaf
+    ord("\u06AA"): "\u0643",  # swash kaf -> kaf
+    ord("\u06CC"): "\u064A",  # farsi yeh -> yeh
+    ord("\u06D2"): "\u064A",  # yeh barree -> yeh
+    ord("\u06C1"): "\u0647",  # heh goal -> heh
+    ord("\u06C0"): "\u0647",  # heh with yeh above -> heh
+    ord("\u06BE"): "\u0647",  # heh doachashmee -> heh
+    ord("\u06D5"): "\u0647",  # ae -> heh
+}
+
+_DIGITS = {0x0660 + d: str(d) for d in range(10)} | {0x06F0 + d: str(d) for d in range(10)}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named normalization step: a character table, or a whole-string function."""
+
+    name: str
+    description: str
+    table: dict[int, str] | None = None
+
+    def apply(self, text: str) -> str:
+        """Apply this step alone (profiles merge table steps for speed)."""
+        if self.table is not None:
+            return text.translate(self.table)
+        return _STRING_STEPS[self.name](text)
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(text) if "&" in text else text
+
+
+def _whitespace(text: str) -> str:
+    return " ".join(text.split())
+
+
+_STRING_STEPS = {
+    "html_entities": _unescape,
+    "nfkc": lambda text: unicodedata.normalize("NFKC", text),
+    "casefold": str.casefold,
+    "whitespace": _whitespace,
+}
+
+_STEP_LIST = [
+    Step("html_entities", "decode HTML entities (&amp; &#1575; &nbsp;)"),
+    Step("nfkc", "Unicode NFKC: presentation forms FB50-FDFF, FE70-FEFF to letters; composes alef + hamza mark"),
+    Step("casefold", "case-fold Latin and other cased scripts"),
+    Step("controls", "delete bidi, zero-width and other format controls (RLM, ZWNJ, BOM, soft hyphen)",
+         _delete(_category_chars(("Cf",)))),
+    Step("tashkeel", "delete diacritics: harakat, tanween, shadda, sukun, U+0670, Quranic marks",
+         _delete(_TASHKEEL)),
+    Step("tatweel", "delete tatweel (kashida) U+0640", _delete([araby.TATWEEL])),
+    Step("digits", "Arabic-Indic and Eastern Arabic-Indic digits to ASCII (digits are kept)", _DIGITS),
+    Step("punctuation", "Arabic and Latin punctuation and symbols to spaces (، ؛ ؟ « » “ ” ...)",
+         {ord(c): " " for c in _category_chars(("P", "S"))}),
+    Step("alef_hamza", "fold hamza forms to plain letters: أ إ آ ٱ to ا, ؤ to و, ئ to ي", _ALEF_HAMZA),
+    Step("alef_maqsura", "alef maqsura ى to yeh ي", {ord(araby.ALEF_MAKSURA): araby.YEH}),
+    Step("teh_marbuta", "teh marbuta ة to heh ه", {ord(araby.TEH_MARBUTA): araby.HEH}),
+    Step("persian_lookalikes", "Persian and Urdu lookalikes: ک to ك, ی ے to ي, ہ ۀ ھ to ه", _PERSIAN),
+    Step("whitespace", "collapse runs of whitespace to one space, trim the ends"),
+]
+STEPS: dict[str, Step] = {step.name: step for step in _STEP_LIST}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named, versioned list of steps; the version changes whenever its output may change."""
+
+    name: str
+    version: int
+    description: str
+    steps: tuple[str, ...]
+
+    @property
+    def tag(self) -> str:
+        """Identifier stored with signatures and indexes, e.g. ``search@1``."""
+        return f"{self.name}@{self.version}"
+
+    @cached_property
+    def _plan(self) -> tuple:
+        """Steps in order, with adjacent table steps merged into one translate table."""
+        plan: list = []
+        for name in self.steps:
+            step = STEPS[name]
+            if step.table is None:
+                plan.append(step.apply)
+            elif plan and isinstance(plan[-1], dict):
+                plan[-1] = _compose(plan[-1], step.table)
+            else:
+                plan.append(dict(step.table))
+        return tuple(plan)
+
+    def normalize(self, text: str) -> str:
+        """Normalize ``text``; idempotent, never raises on a ``str``."""
+        for _ in range(4):
+            out = self._apply(text)
+            # Deleting a character can bring a base and a mark together that NFKC
+            # composes; repeat until the output is a fixed point.
+            if out == text or "nfkc" not in self.steps or unicodedata.is_normalized("NFKC", out):
+                return out
+            text = out
+        return out
+
+    def _apply(self, text: str) -> str:
+        for op in self._plan:
+            text = text.translate(op) if isinstance(op, dict) else op(text)
+        return text
+
+
+def _compose(first: dict[int, str], second: dict[int, str]) -> dict[int, str]:
+    """A table equal to applying ``first`` then ``second``."""
+    merged = {cp: out.translate(second) for cp, out in first.items()}
+    for cp, out in second.items():
+        merged.setdefault(cp, out)
+    return merged
+
+
+_LIGHT = ("html_entities", "nfkc", "casefold", "controls", "tashkeel", "tatweel", "digits", "punctuation")
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile("none", 1, "whitespace only: what a naive whitespace tokenizer sees", ("whitespace",)),
+        Profile("light", 1, "encoding-level noise only; letters are not folded", (*_LIGHT, "whitespace")),
+        Profile(
+            "search",
+            1,
+            "light plus orthographic folding (hamza/alef, ى/ي, ة/ه, Persian letters); the default",
+            (*_LIGHT, "alef_hamza", "alef_maqsura", "teh_marbuta", "persian_lookalikes", "whitespace"),
+        ),
+    )
+}
+DEFAULT_PROFILE = "search"
+
+
+def get_profile(name: str) -> Profile:
+    """Look up a profile by name, with a message listing the known ones."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown normalization profile {name!r}; choose one of {', '.join(PROFILES)}") from None
+
+
+def normalize(text: str, profile: str = DEFAULT_PROFILE) -> str:
+    """Normalize ``text`` with the named profile (default ``search``)."""
+    return get_profile(profile).normalize(text)
