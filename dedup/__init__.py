@@ -1,0 +1,25 @@
+"""Near-duplicate detection for Arabic text: normalized shingles, MinHash, LSH."""
+
+from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
+from dedup.minhash import MinHasher
+from dedup.normalize import PROFILES, get_profile, normalize
+from dedup.paragraphs import ParagraphReport, Repeat, find_repeats
+from dedup.pipeline import Pipeline, SignedBatch
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DedupConfig",
+    "LSHConfig",
+    "MinHashConfig",
+    "ShingleConfig",
+    "MinHasher",
+    "PROFILES",
+    "get_profile",
+    "normalize",
+    "Pipeline",
+    "SignedBatch",
+    "ParagraphReport",
+    "Repeat",
+    "find_repeats",
+]

@@ -1,0 +1,134 @@
+"""The ``dedup`` command line: one subcommand per front end."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
+from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
+from dedup.paragraphs import find_repeats
+from dedup.pipeline import Pipeline
+from dedup.textio import InputError, atomic_write_text, read_text
+
+__all__ = ["main"]
+
+
+def _add_pipeline_args(parser: argparse.ArgumentParser, threshold: float) -> None:
+    group = parser.add_argument_group("matching")
+    group.add_argument("--threshold", type=float, default=threshold, help=f"Jaccard threshold (default {threshold})")
+    group.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES), help="normalization profile")
+    group.add_argument("--shingle", choices=("word", "char"), default="word", help="word or character n-grams")
+    group.add_argument("--ngram", type=int, default=5, help="shingle size n (default 5)")
+    group.add_argument("--hash", choices=("fast", "sha1"), default="fast", help="shingle hash (sha1: datasketch's)")
+    group.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default 128)")
+    group.add_argument("--scheme", choices=("affine32", "legacy"), default="affine32", help="datasketch scheme")
+    group.add_argument("--seed", type=int, default=1, help="MinHash seed (default 1, as datasketch)")
+    group.add_argument("--bands", type=int, help="LSH bands (with --rows; default: optimal for the threshold)")
+    group.add_argument("--rows", type=int, help="LSH rows per band")
+
+
+def _config(args: argparse.Namespace) -> DedupConfig:
+    return DedupConfig(
+        profile=args.profile,
+        shingle=ShingleConfig(kind=args.shingle, n=args.ngram, hash=args.hash),
+        minhash=MinHashConfig(num_perm=args.num_perm, seed=args.seed, scheme=args.scheme),
+        lsh=LSHConfig(threshold=args.threshold, bands=args.bands, rows=args.rows),
+    )
+
+
+def _clean_target(out: str, name: str, several: bool) -> Path:
+    target = Path(out)
+    if several or target.is_dir() or out.endswith("/"):
+        return target / (Path(name).name if name != "-" else "stdin.txt")
+    return target
+
+
+def _cmd_paragraphs(args: argparse.Namespace) -> int:
+    pipeline = Pipeline(_config(args))
+    failed = 0
+    for name in args.files:
+        try:
+            text = read_text(name, args.encoding)
+        except InputError as err:
+            print(f"dedup: {err}", file=sys.stderr)
+            failed += 1
+            continue
+        report = find_repeats(text, pipeline, args.split)
+        if args.json:
+            print(json.dumps(report.to_dict(name), ensure_ascii=False))
+        else:
+            print(f"{name}: {len(report.paragraphs)} paragraphs, {len(report.repeats)} repeated")
+            for r in report.repeats:
+                print(f"  line {r.line} repeats line {r.first_line} (similarity {r.similarity:.2f})")
+        if args.write_clean:
+            atomic_write_text(_clean_target(args.write_clean, name, len(args.files) > 1), report.clean(text))
+    return 1 if failed else 0
+
+
+def _cmd_normalize(args: argparse.Namespace) -> int:
+    if args.list_profiles:
+        for profile in PROFILES.values():
+            default = " (default)" if profile.name == DEFAULT_PROFILE else ""
+            print(f"{profile.tag}{default}: {profile.description}")
+            for step in profile.steps:
+                print(f"  {step:<20} {STEPS[step].description}")
+        return 0
+    if not args.files:
+        print("dedup normalize: give FILE (or - for standard input), or --list-profiles", file=sys.stderr)
+        return 2
+    profile = get_profile(args.profile)
+    failed = 0
+    for name in args.files:
+        try:
+            text = read_text(name, args.encoding)
+        except InputError as err:
+            print(f"dedup: {err}", file=sys.stderr)
+            failed += 1
+            continue
+        sys.stdout.write("".join(profile.normalize(line) + "\n" for line in text.split("\n")))
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="dedup", description="Near-duplicate detection for Arabic text.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    para = sub.add_parser("paragraphs", help="find repeated paragraphs inside each document")
+    para.add_argument("files", nargs="+", metavar="FILE", help="text files; - reads standard input")
+    para.add_argument("--json", action="store_true", help="one JSON object per file")
+    para.add_argument("--split", choices=("line", "blank"), default="line",
+                      help="a paragraph is a line (default) or a block between blank lines")
+    para.add_argument("--write-clean", metavar="OUT",
+                      help="write each document without its repeats (a folder when several files)")
+    para.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; e.g. cp1256)")
+    _add_pipeline_args(para, threshold=0.8)
+    para.set_defaults(func=_cmd_paragraphs)
+
+    norm = sub.add_parser("normalize", help="print normalized text, line by line, or list the profiles")
+    norm.add_argument("files", nargs="*", metavar="FILE", help="text files; - reads standard input")
+    norm.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
+    norm.add_argument("--list-profiles", action="store_true", help="list profiles and their steps")
+    norm.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8)")
+    norm.set_defaults(func=_cmd_normalize)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (1 when any input failed, 2 for usage errors)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as err:
+        parser.error(str(err))
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Banding, candidate pairs, verification and clusters, all on whole numpy arrays."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy.integrate import quad
+
+from dedup.config import LSHConfig
+
+__all__ = [
+    "optimal_params",
+    "band_params",
+    "band_keys",
+    "candidate_pairs",
+    "estimated_jaccard",
+    "exact_jaccard",
+    "connected_components",
+]
+
+_KEY_MUL = np.uint64(0x9E3779B97F4A7C15)
+
+
+@lru_cache(maxsize=256)
+def optimal_params(threshold: float, num_perm: int, false_positive_weight: float = 0.5) -> tuple[int, int]:
+    """Bands × rows minimising weighted false positive and negative areas, as ``datasketch.MinHashLSH`` does."""
+    best, best_error = (1, 1), float("inf")
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = quad(lambda s: 1 - (1 - s**r) ** b, 0.0, threshold)[0]
+            fn = quad(lambda s: (1 - s**r) ** b, threshold, 1.0)[0]
+            error = fp * false_positive_weight + fn * (1 - false_positive_weight)
+            if error < best_error:
+                best, best_error = (b, r), error
+    return best
+
+
+def band_params(cfg: LSHConfig, num_perm: int) -> tuple[int, int]:
+    """The configured bands × rows, or the optimum for the threshold."""
+    if cfg.bands is not None:
+        return cfg.bands, cfg.rows
+    return optimal_params(cfg.threshold, num_perm, cfg.false_positive_weight)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per record and band (records × bands); equal bands give equal keys."""
+    sig = signatures.astype(np.uint64, copy=False)
+    keys = np.zeros((len(sig), bands), dtype=np.uint64)
+    for r in range(rows):
+        # Mix the running key before folding in the next value: order-sensitive, 64-bit wide.
+        keys = (keys ^ (keys >> np.uint64(29))) * _KEY_MUL ^ sig[:, r : bands * rows : rows]
+    return keys
+
+
+def candidate_pairs(keys: np.ndarray, max_bucket_pairs: int = 64) -> np.ndarray:
+    """Distinct pairs ``(i, j)``, ``i < j``, of records that share a key in any band.
+
+    Within a bucket every record is paired with its next ``max_bucket_pairs``
+    neighbours in index order, and every record with the bucket's first one: all
+    pairs for ordinary buckets, and still a connected star for huge ones.
+    """
+    n = len(keys)
+    found = []
+    for band in range(keys.shape[1]):
+        order = np.lexsort((np.arange(n), keys[:, band]))
+        sorted_keys = keys[order, band]
+        same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
+        if not len(same):
+            continue
+        # Index of each sorted position's bucket head.
+        is_head = np.ones(n, dtype=bool)
+        is_head[same + 1] = False
+        head = np.maximum.accumulate(np.where(is_head, np.arange(n), 0))
+        found.append(np.stack([order[head[same + 1]], order[same + 1]], axis=1))
+        for d in range(2, max_bucket_pairs + 1):
+            pos = np.flatnonzero(sorted_keys[d:] == sorted_keys[:-d])
+            if not len(pos):
+                break
+            found.append(np.stack([order[pos], order[pos + d]], axis=1))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found).astype(np.int64)
+    pairs.sort(axis=1)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([codes // n, codes % n], axis=1)
+
+
+def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """Share of equal signature values for each pair: the MinHash Jaccard estimate."""
+    out = np.empty(len(pairs), dtype=np.float64)
+    for lo in range(0, len(pairs), chunk):
+        p = pairs[lo : lo + chunk]
+        out[lo : lo + chunk] = (signatures[p[:, 0]] == signatures[p[:, 1]]).mean(axis=1)
+    return out
+
+
+def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard similarity of two sorted arrays of distinct shingle hashes."""
+    if not len(a) and not len(b):
+        return 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
+
+
+def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Component label of each of ``n`` nodes: the smallest node index in its component."""
+    labels = np.arange(n, dtype=np.int64)
+    if not len(pairs):
+        return labels
+    u, v = pairs[:, 0], pairs[:, 1]
+    while True:
+        low = np.minimum(labels[u], labels[v])
+        updated = labels.copy()
+        np.minimum.at(updated, u, low)
+        np.minimum.at(updated, v, low)
+        # Pointer jumping: follow labels to their own labels until stable.
+        while True:
+            jumped = updated[updated]
+            if np.array_equal(jumped, updated):
+                break
+            updated = jumped
+        if np.array_equal(updated, labels):
+            return labels
+        labels = updated

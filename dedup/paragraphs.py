@@ -1,0 +1,72 @@
+"""Front end 1: near-duplicate paragraphs inside one document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from dedup.lsh import connected_components, exact_jaccard
+from dedup.pipeline import Pipeline
+from dedup.segment import Paragraph, split_paragraphs
+
+__all__ = ["Repeat", "ParagraphReport", "find_repeats"]
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A paragraph at ``line`` that repeats the earlier one at ``first_line`` (Jaccard ``similarity``)."""
+
+    line: int
+    end_line: int
+    first_line: int
+    similarity: float
+
+
+@dataclass(frozen=True)
+class ParagraphReport:
+    """The paragraphs of one document and which of them repeat an earlier one."""
+
+    paragraphs: list[Paragraph]
+    repeats: list[Repeat]
+
+    def to_dict(self, name: str) -> dict:
+        """The ``--json`` form: file name, paragraph count and the repeats."""
+        return {
+            "file": name,
+            "paragraphs": len(self.paragraphs),
+            "repeats": [
+                {"line": r.line, "first_line": r.first_line, "similarity": round(r.similarity, 4)}
+                for r in self.repeats
+            ],
+        }
+
+    def clean(self, text: str) -> str:
+        """``text`` without the lines of repeated paragraphs; first occurrences are kept."""
+        drop = {n for r in self.repeats for n in range(r.line, r.end_line + 1)}
+        return "\n".join(line for n, line in enumerate(text.split("\n"), start=1) if n not in drop)
+
+
+def find_repeats(text: str, pipeline: Pipeline, mode: Literal["line", "blank"] = "line") -> ParagraphReport:
+    """Find paragraphs of ``text`` that near-duplicate an earlier paragraph of the same text.
+
+    Each repeat points at the earliest paragraph of its cluster whose exact Jaccard
+    reaches the threshold (or, failing that, its most similar earlier paragraph).
+    """
+    paragraphs = split_paragraphs(text, mode)
+    batch = pipeline.sign([p.text for p in paragraphs])
+    pairs, _ = pipeline.similar_pairs(batch, exact=True)
+    labels = connected_components(len(paragraphs), pairs)
+    threshold = pipeline.cfg.lsh.threshold
+    seen: dict[int, list[int]] = {}
+    repeats = []
+    for j, label in enumerate(labels.tolist()):
+        earlier = seen.setdefault(label, [])
+        if earlier:
+            mine = batch.shingle_set(j)
+            sims = [exact_jaccard(batch.shingle_set(i), mine) for i in earlier]
+            hits = [k for k, s in enumerate(sims) if s >= threshold]
+            k = hits[0] if hits else max(range(len(sims)), key=sims.__getitem__)
+            p = paragraphs[j]
+            repeats.append(Repeat(p.line, p.end_line, paragraphs[earlier[k]].line, sims[k]))
+        earlier.append(j)
+    return ParagraphReport(paragraphs, repeats)
