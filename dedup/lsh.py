@@ -73,7 +73,7 @@ def candidate_pairs(keys: np.ndarray, max_bucket_pairs: int = 64) -> np.ndarray:
         is_head[same + 1] = False
         head = np.maximum.accumulate(np.where(is_head, np.arange(n), 0))
         found.append(np.stack([order[head[same + 1]], order[same + 1]], axis=1))
-        for d in range(2, max_bucket_pairs + 1):
+        for d in range(1, max_bucket_pairs + 1):
             pos = np.flatnonzero(sorted_keys[d:] == sorted_keys[:-d])
             if not len(pos):
                 break

@@ -15,7 +15,7 @@ import pyarabic.araby as araby
 
 __all__ = ["Profile", "Step", "PROFILES", "STEPS", "get_profile", "normalize"]
 
-_BMP = range(0x10000)
+_ALL = range(0x110000)
 
 
 def _chars(*ranges: tuple[int, int]) -> list[str]:
@@ -23,7 +23,7 @@ def _chars(*ranges: tuple[int, int]) -> list[str]:
 
 
 def _category_chars(prefixes: tuple[str, ...]) -> list[str]:
-    return [chr(cp) for cp in _BMP if unicodedata.category(chr(cp)).startswith(prefixes)]
+    return [chr(cp) for cp in _ALL if unicodedata.category(chr(cp)).startswith(prefixes)]
 
 
 def _delete(chars: list[str]) -> dict[int, str]:

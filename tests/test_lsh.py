@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+from datasketch.lsh import _optimal_param
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.lsh import band_keys, candidate_pairs, connected_components, exact_jaccard, optimal_params
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9])
+@pytest.mark.parametrize("num_perm", [64, 128, 256])
+def test_band_params_match_datasketch(threshold, num_perm) -> None:
+    assert optimal_params(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+def _brute_force_pairs(signatures: np.ndarray, bands: int, rows: int) -> set[tuple[int, int]]:
+    out = set()
+    for i in range(len(signatures)):
+        for j in range(i + 1, len(signatures)):
+            a, b = signatures[i].reshape(-1)[: bands * rows], signatures[j].reshape(-1)[: bands * rows]
+            if any(np.array_equal(a[k * rows : (k + 1) * rows], b[k * rows : (k + 1) * rows]) for k in range(bands)):
+                out.add((i, j))
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), bands=st.integers(1, 6), rows=st.integers(1, 3))
+def test_candidates_are_exactly_the_pairs_sharing_a_band(seed, n, bands, rows) -> None:
+    rng = np.random.default_rng(seed)
+    # Few distinct values so that bands collide often, buckets of all sizes included.
+    signatures = rng.integers(0, 3, size=(n, bands * rows), dtype=np.uint32)
+    pairs = candidate_pairs(band_keys(signatures, bands, rows), max_bucket_pairs=n)
+    assert set(map(tuple, pairs.tolist())) == _brute_force_pairs(signatures, bands, rows)
+
+
+def test_huge_bucket_stays_connected_with_bounded_pairs() -> None:
+    signatures = np.zeros((500, 4), dtype=np.uint32)
+    pairs = candidate_pairs(band_keys(signatures, 1, 4), max_bucket_pairs=3)
+    assert len(pairs) <= (3 + 1) * 500  # three neighbours plus the bucket head, not 500²/2
+    assert set(connected_components(500, pairs).tolist()) == {0}
+
+
+def _union_find(n: int, edges: list[tuple[int, int]]) -> list[int]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    return [find(x) for x in range(n)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(1, 60), data=st.data())
+def test_components_equal_union_find(n, data) -> None:
+    edges = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=80))
+    pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    assert connected_components(n, pairs).tolist() == _union_find(n, edges)
+
+
+def test_exact_jaccard() -> None:
+    assert exact_jaccard(np.array([1, 2, 3]), np.array([2, 3, 4])) == 0.5
+    assert exact_jaccard(np.array([], dtype=np.uint32), np.array([], dtype=np.uint32)) == 0.0
