@@ -9,17 +9,17 @@ from dedup.pipeline import Pipeline, SignedBatch
 __version__ = "0.1.0"
 
 __all__ = [
+    "PROFILES",
     "DedupConfig",
     "LSHConfig",
     "MinHashConfig",
-    "ShingleConfig",
     "MinHasher",
-    "PROFILES",
+    "ParagraphReport",
+    "Pipeline",
+    "Repeat",
+    "ShingleConfig",
+    "SignedBatch",
+    "find_repeats",
     "get_profile",
     "normalize",
-    "Pipeline",
-    "SignedBatch",
-    "ParagraphReport",
-    "Repeat",
-    "find_repeats",
 ]

@@ -101,10 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     para = sub.add_parser("paragraphs", help="find repeated paragraphs inside each document")
     para.add_argument("files", nargs="+", metavar="FILE", help="text files; - reads standard input")
     para.add_argument("--json", action="store_true", help="one JSON object per file")
-    para.add_argument("--split", choices=("line", "blank"), default="line",
-                      help="a paragraph is a line (default) or a block between blank lines")
-    para.add_argument("--write-clean", metavar="OUT",
-                      help="write each document without its repeats (a folder when several files)")
+    para.add_argument(
+        "--split",
+        choices=("line", "blank"),
+        default="line",
+        help="a paragraph is a line (default) or a block between blank lines",
+    )
+    para.add_argument(
+        "--write-clean", metavar="OUT", help="write each document without its repeats (a folder when several files)"
+    )
     para.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; e.g. cp1256)")
     _add_pipeline_args(para, threshold=0.8)
     para.set_defaults(func=_cmd_paragraphs)

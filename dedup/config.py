@@ -7,7 +7,7 @@ from typing import Literal
 
 from dedup.normalize import DEFAULT_PROFILE, get_profile
 
-__all__ = ["ShingleConfig", "MinHashConfig", "LSHConfig", "DedupConfig"]
+__all__ = ["DedupConfig", "LSHConfig", "MinHashConfig", "ShingleConfig"]
 
 
 def _check(ok: bool, message: str) -> None:
@@ -42,8 +42,10 @@ class MinHashConfig:
     scheme: Literal["affine32", "legacy"] = "affine32"
 
     def __post_init__(self) -> None:
-        _check(isinstance(self.num_perm, int) and 2 <= self.num_perm <= 1024,
-               f"num_perm must be 2..1024, got {self.num_perm!r}")
+        _check(
+            isinstance(self.num_perm, int) and 2 <= self.num_perm <= 1024,
+            f"num_perm must be 2..1024, got {self.num_perm!r}",
+        )
         _check(isinstance(self.seed, int) and 0 <= self.seed < 2**32, f"seed must be 0..2**32-1, got {self.seed!r}")
         _check(self.scheme in ("affine32", "legacy"), f"scheme must be 'affine32' or 'legacy', got {self.scheme!r}")
 
@@ -78,8 +80,10 @@ class DedupConfig:
     def __post_init__(self) -> None:
         get_profile(self.profile)
         if self.lsh.bands is not None:
-            _check(self.lsh.bands * self.lsh.rows <= self.minhash.num_perm,
-                   f"bands×rows ({self.lsh.bands}×{self.lsh.rows}) exceeds num_perm {self.minhash.num_perm}")
+            _check(
+                self.lsh.bands * self.lsh.rows <= self.minhash.num_perm,
+                f"bands×rows ({self.lsh.bands}×{self.lsh.rows}) exceeds num_perm {self.minhash.num_perm}",
+            )
 
     def describe(self) -> dict:
         """Plain-dict form for manifests and index headers, including the profile version."""

@@ -10,13 +10,13 @@ from scipy.integrate import quad
 from dedup.config import LSHConfig
 
 __all__ = [
-    "optimal_params",
-    "band_params",
     "band_keys",
+    "band_params",
     "candidate_pairs",
+    "connected_components",
     "estimated_jaccard",
     "exact_jaccard",
-    "connected_components",
+    "optimal_params",
 ]
 
 _KEY_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -28,8 +28,8 @@ def optimal_params(threshold: float, num_perm: int, false_positive_weight: float
     best, best_error = (1, 1), float("inf")
     for b in range(1, num_perm + 1):
         for r in range(1, num_perm // b + 1):
-            fp = quad(lambda s: 1 - (1 - s**r) ** b, 0.0, threshold)[0]
-            fn = quad(lambda s: (1 - s**r) ** b, threshold, 1.0)[0]
+            fp = quad(lambda s, b=b, r=r: 1 - (1 - s**r) ** b, 0.0, threshold)[0]
+            fn = quad(lambda s, b=b, r=r: (1 - s**r) ** b, threshold, 1.0)[0]
             error = fp * false_positive_weight + fn * (1 - false_positive_weight)
             if error < best_error:
                 best, best_error = (b, r), error

@@ -13,7 +13,7 @@ from functools import cached_property
 
 import pyarabic.araby as araby
 
-__all__ = ["Profile", "Step", "PROFILES", "STEPS", "get_profile", "normalize"]
+__all__ = ["PROFILES", "STEPS", "Profile", "Step", "get_profile", "normalize"]
 
 _ALL = range(0x110000)
 
@@ -42,22 +42,27 @@ _TASHKEEL = sorted(
 # Every hamza-bearing letter folded the way pyarabic's "tasheel" method does,
 # plus alef wasla and the rarer alef variants it does not know.
 _HAMZA_LETTERS = [
-    araby.ALEF_MADDA, araby.ALEF_HAMZA_ABOVE, araby.ALEF_HAMZA_BELOW,
-    araby.WAW_HAMZA, araby.YEH_HAMZA, araby.HAMZA_ABOVE, araby.HAMZA_BELOW,
+    araby.ALEF_MADDA,
+    araby.ALEF_HAMZA_ABOVE,
+    araby.ALEF_HAMZA_BELOW,
+    araby.WAW_HAMZA,
+    araby.YEH_HAMZA,
+    araby.HAMZA_ABOVE,
+    araby.HAMZA_BELOW,
 ]
 _ALEF_HAMZA = {ord(c): araby.normalize_hamza(c, method="tasheel") for c in _HAMZA_LETTERS}
 _ALEF_HAMZA.update({ord(c): araby.ALEF for c in "\u0671\u0672\u0673\u0675"})
 _ALEF_HAMZA.update({ord("\u0676"): araby.WAW, ord("\u0678"): araby.YEH})
 
 _PERSIAN = {
-    ord("\u06A9"): "\u0643",  # keheh -> kaf
-    ord("\u06AA"): "\u0643",  # swash kaf -> kaf
-    ord("\u06CC"): "\u064A",  # farsi yeh -> yeh
-    ord("\u06D2"): "\u064A",  # yeh barree -> yeh
-    ord("\u06C1"): "\u0647",  # heh goal -> heh
-    ord("\u06C0"): "\u0647",  # heh with yeh above -> heh
-    ord("\u06BE"): "\u0647",  # heh doachashmee -> heh
-    ord("\u06D5"): "\u0647",  # ae -> heh
+    ord("\u06a9"): "\u0643",  # keheh -> kaf
+    ord("\u06aa"): "\u0643",  # swash kaf -> kaf
+    ord("\u06cc"): "\u064a",  # farsi yeh -> yeh
+    ord("\u06d2"): "\u064a",  # yeh barree -> yeh
+    ord("\u06c1"): "\u0647",  # heh goal -> heh
+    ord("\u06c0"): "\u0647",  # heh with yeh above -> heh
+    ord("\u06be"): "\u0647",  # heh doachashmee -> heh
+    ord("\u06d5"): "\u0647",  # ae -> heh
 }
 
 _DIGITS = {0x0660 + d: str(d) for d in range(10)} | {0x06F0 + d: str(d) for d in range(10)}
@@ -97,14 +102,19 @@ _STEP_LIST = [
     Step("html_entities", "decode HTML entities (&amp; &#1575; &nbsp;)"),
     Step("nfkc", "Unicode NFKC: presentation forms FB50-FDFF, FE70-FEFF to letters; composes alef + hamza mark"),
     Step("casefold", "case-fold Latin and other cased scripts"),
-    Step("controls", "delete bidi, zero-width and other format controls (RLM, ZWNJ, BOM, soft hyphen)",
-         _delete(_category_chars(("Cf",)))),
-    Step("tashkeel", "delete diacritics: harakat, tanween, shadda, sukun, U+0670, Quranic marks",
-         _delete(_TASHKEEL)),
+    Step(
+        "controls",
+        "delete bidi, zero-width and other format controls (RLM, ZWNJ, BOM, soft hyphen)",
+        _delete(_category_chars(("Cf",))),
+    ),
+    Step("tashkeel", "delete diacritics: harakat, tanween, shadda, sukun, U+0670, Quranic marks", _delete(_TASHKEEL)),
     Step("tatweel", "delete tatweel (kashida) U+0640", _delete([araby.TATWEEL])),
     Step("digits", "Arabic-Indic and Eastern Arabic-Indic digits to ASCII (digits are kept)", _DIGITS),
-    Step("punctuation", "Arabic and Latin punctuation and symbols to spaces (، ؛ ؟ « » “ ” ...)",
-         {ord(c): " " for c in _category_chars(("P", "S"))}),
+    Step(
+        "punctuation",
+        "Arabic and Latin punctuation and symbols to spaces (، ؛ ؟ « » “ ” ...)",
+        {ord(c): " " for c in _category_chars(("P", "S"))},
+    ),
     Step("alef_hamza", "fold hamza forms to plain letters: أ إ آ ٱ to ا, ؤ to و, ئ to ي", _ALEF_HAMZA),
     Step("alef_maqsura", "alef maqsura ى to yeh ي", {ord(araby.ALEF_MAKSURA): araby.YEH}),
     Step("teh_marbuta", "teh marbuta ة to heh ه", {ord(araby.TEH_MARBUTA): araby.HEH}),

@@ -9,7 +9,7 @@ from dedup.lsh import connected_components, exact_jaccard
 from dedup.pipeline import Pipeline
 from dedup.segment import Paragraph, split_paragraphs
 
-__all__ = ["Repeat", "ParagraphReport", "find_repeats"]
+__all__ = ["ParagraphReport", "Repeat", "find_repeats"]
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,7 @@ class ParagraphReport:
             "file": name,
             "paragraphs": len(self.paragraphs),
             "repeats": [
-                {"line": r.line, "first_line": r.first_line, "similarity": round(r.similarity, 4)}
-                for r in self.repeats
+                {"line": r.line, "first_line": r.first_line, "similarity": round(r.similarity, 4)} for r in self.repeats
             ],
         }
 

@@ -15,7 +15,7 @@ from datasketch.hashfunc import sha1_hash32
 
 from dedup.config import ShingleConfig
 
-__all__ = ["shingles", "hash_batch", "datasketch_hashfunc", "shingle_sets"]
+__all__ = ["datasketch_hashfunc", "hash_batch", "shingle_sets", "shingles"]
 
 _SEED = np.uint32(0x9747B28C)
 _MUL = np.uint32(0x5BD1E995)

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["InputError", "decode", "read_text", "atomic_write_text"]
+__all__ = ["InputError", "atomic_write_text", "decode", "read_text"]
 
 
 class InputError(Exception):

@@ -25,7 +25,7 @@ def test_signatures_equal_datasketch_on_real_arabic(seed_text, sample_texts, sch
     hashes, offsets = hash_batch(texts, shingle)
     ours = MinHasher(MinHashConfig(num_perm=num_perm, scheme=scheme)).sign(hashes, offsets)
     hashfunc = datasketch_hashfunc(shingle)
-    for row, text in zip(ours, texts):
+    for row, text in zip(ours, texts, strict=True):
         tokens = [s.encode("utf-8") for s in shingles(text, shingle)]
         expected = _datasketch_signature(tokens, num_perm, scheme, hashfunc)
         assert row.dtype == expected.dtype
@@ -42,7 +42,7 @@ def test_signatures_equal_datasketch_on_any_token_hashes(records, scheme, seed) 
     offsets = np.cumsum([0] + [len(r) for r in records])
     hashes = np.array([h for r in records for h in r], dtype=np.uint32)
     ours = MinHasher(MinHashConfig(num_perm=16, seed=seed, scheme=scheme)).sign(hashes, offsets)
-    for row, record in zip(ours, records):
+    for row, record in zip(ours, records, strict=True):
         m = MinHash(num_perm=16, seed=seed, scheme=scheme, hashfunc=int)
         if record:
             m.update_batch(record)

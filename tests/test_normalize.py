@@ -94,5 +94,5 @@ def test_default_output_has_no_marks_controls_or_punctuation(text: str) -> None:
     out = normalize(text)
     for ch in out:
         category = unicodedata.category(ch)
-        assert not (category == "Cf" or category.startswith(("P", "Z")) and ch != " ")
+        assert not (category == "Cf" or (category.startswith(("P", "Z")) and ch != " "))
         assert not ("\u064b" <= ch <= "\u065f" or ch in "\u0640\u0670\u0649\u0629\u0623\u0625\u0622")

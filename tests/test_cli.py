@@ -1,0 +1,76 @@
+import io
+import json
+import sys
+
+import pytest
+
+from dedup.cli import main
+from tests.conftest import SEED
+
+
+def _json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_paragraphs_json_on_the_seed(capsys) -> None:
+    assert main(["paragraphs", "--json", str(SEED)]) == 0
+    (result,) = _json_lines(capsys.readouterr().out)
+    assert result["file"] == str(SEED)
+    assert result["paragraphs"] == 42
+    assert [(r["line"], r["first_line"]) for r in result["repeats"]] == [(n + 21, n) for n in range(1, 20)]
+
+
+def test_bad_inputs_get_one_line_reasons_and_the_rest_is_processed(tmp_path, capsys) -> None:
+    bad_utf8 = tmp_path / "legacy.txt"
+    bad_utf8.write_bytes("نص عربي".encode("cp1256"))
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    binary = tmp_path / "image.bin"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    missing = tmp_path / "missing.txt"
+    names = [missing, tmp_path, bad_utf8, SEED, empty, binary]
+    status = main(["paragraphs", "--json", *map(str, names)])
+    captured = capsys.readouterr()
+    assert status == 1
+    errors = captured.err.strip().split("\n")
+    assert errors == [
+        f"dedup: {missing}: no such file",
+        f"dedup: {tmp_path}: is a directory, not a file",
+        f"dedup: {bad_utf8}: not valid utf-8 at byte 0 (legacy Arabic text is often --encoding cp1256)",
+        f"dedup: {empty}: empty file (no text)",
+        f"dedup: {binary}: binary file (contains NUL bytes), not text",
+    ]
+    assert [r["file"] for r in _json_lines(captured.out)] == [str(SEED)]
+
+
+def test_legacy_encoding_is_read_when_named(tmp_path, capsys) -> None:
+    legacy = tmp_path / "cp1256.txt"
+    legacy.write_bytes("القصص الموصى بها\nخبر آخر مختلف تماما\nالقصص الموصى بها\n".encode("cp1256"))
+    assert main(["paragraphs", "--json", "--encoding", "cp1256", str(legacy)]) == 0
+    (result,) = _json_lines(capsys.readouterr().out)
+    assert [(r["line"], r["first_line"]) for r in result["repeats"]] == [(3, 1)]
+
+
+def test_standard_input_and_write_clean(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SEED.read_bytes())))
+    out = tmp_path / "clean.txt"
+    assert main(["paragraphs", "-", "--write-clean", str(out)]) == 0
+    assert "42 paragraphs, 19 repeated" in capsys.readouterr().out
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    assert out.read_text(encoding="utf-8").split("\n") == lines[:21] + lines[40:]
+    assert [p.name for p in tmp_path.iterdir()] == ["clean.txt"]  # no temporary file left behind
+
+
+def test_bad_setting_is_a_usage_error(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["paragraphs", str(SEED), "--threshold", "1.5"])
+    assert exit_info.value.code == 2
+    assert "threshold must be in (0, 1]" in capsys.readouterr().err
+
+
+def test_normalize_lists_profiles_and_normalizes_lines(capsys) -> None:
+    assert main(["normalize", "--list-profiles"]) == 0
+    assert "search@1 (default)" in capsys.readouterr().out
+    assert main(["normalize", str(SEED)]) == 0
+    out = capsys.readouterr().out.split("\n")
+    assert out[41].startswith("كما تجدر الاشاره بان الخبر الاصلي")
