@@ -2,7 +2,7 @@
 
 from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
 from dedup.minhash import MinHasher
-from dedup.normalize import PROFILES, get_profile, normalize
+from dedup.normalize import PROFILES, get_profile
 from dedup.paragraphs import ParagraphReport, Repeat, find_repeats
 from dedup.pipeline import Pipeline, SignedBatch
 
@@ -21,5 +21,4 @@ __all__ = [
     "SignedBatch",
     "find_repeats",
     "get_profile",
-    "normalize",
 ]

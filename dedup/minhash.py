@@ -3,13 +3,15 @@
 For the same token hashes, ``num_perm``, ``seed`` and ``scheme``, row ``i`` of
 :meth:`MinHasher.sign` equals ``datasketch.MinHash(...).hashvalues`` after
 updating with record ``i``'s tokens, so rows convert to ``LeanMinHash`` and go
-into any datasketch index.
+into any datasketch index. The loops are compiled (numba): one pass over the
+tokens, no tokens × permutations temporary.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from datasketch import LeanMinHash
+from numba import njit
 
 from dedup.config import MinHashConfig
 from dedup.shingle import fmix32
@@ -18,8 +20,32 @@ __all__ = ["MinHasher"]
 
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX32 = np.uint64((1 << 32) - 1)
-# Token rows per chunk: bounds the temporary tokens × num_perm array to ~32 MB.
-_CHUNK_CELLS = 1 << 23
+
+
+@njit(cache=True, nogil=True)
+def _sign_affine32(hashes, offsets, a, b, out):  # pragma: no cover - compiled
+    """datasketch's affine32 scheme: fmix32 pre-mix, then a*h+b mod 2^32, minimum per permutation."""
+    for r in range(offsets.shape[0] - 1):
+        row = out[r]
+        for t in range(offsets[r], offsets[r + 1]):
+            h = fmix32(hashes[t])
+            for k in range(a.shape[0]):
+                v = np.uint32(a[k] * h + b[k])
+                if v < row[k]:
+                    row[k] = v
+
+
+@njit(cache=True, nogil=True)
+def _sign_legacy(hashes, offsets, a, b, out):  # pragma: no cover - compiled
+    """datasketch's legacy scheme: (a*h+b) in wrapping uint64, mod the Mersenne prime, low 32 bits."""
+    for r in range(offsets.shape[0] - 1):
+        row = out[r]
+        for t in range(offsets[r], offsets[r + 1]):
+            h = np.uint64(hashes[t])
+            for k in range(a.shape[0]):
+                v = ((a[k] * h + b[k]) % _MERSENNE) & _MAX32
+                if v < row[k]:
+                    row[k] = v
 
 
 class MinHasher:
@@ -34,44 +60,26 @@ class MinHasher:
                 (gen.randint(1, _MERSENNE, dtype=np.uint64), gen.randint(0, _MERSENNE, dtype=np.uint64))
                 for _ in range(cfg.num_perm)
             ]
-            self.a, self.b = np.array(pairs, dtype=np.uint64).T
-            self.dtype = np.dtype(np.uint64)
-            self.empty_value = _MAX32
+            self.a, self.b = np.ascontiguousarray(np.array(pairs, dtype=np.uint64).T)
+            self.dtype, self.empty_value, self._kernel = np.dtype(np.uint64), _MAX32, _sign_legacy
         else:
             self.a = gen.randint(0, 1 << 31, cfg.num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
             self.b = gen.randint(0, 1 << 32, cfg.num_perm, dtype=np.uint32)
-            self.dtype = np.dtype(np.uint32)
-            self.empty_value = np.uint32(0xFFFFFFFF)
-
-    def _permute(self, hashes: np.ndarray) -> np.ndarray:
-        """The permuted hash values, tokens × num_perm, exactly as datasketch computes them."""
-        if self.cfg.scheme == "legacy":
-            phv = (hashes.astype(np.uint64)[:, None] * self.a + self.b) % _MERSENNE
-            return np.bitwise_and(phv, _MAX32)
-        return fmix32(hashes.astype(np.uint32))[:, None] * self.a + self.b
+            self.dtype, self.empty_value, self._kernel = np.dtype(np.uint32), np.uint32(0xFFFFFFFF), _sign_affine32
 
     def sign(self, hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Signatures (records × num_perm) of the records ``hashes[offsets[i]:offsets[i+1]]``.
 
         A record with no tokens gets datasketch's empty signature (all maximum values).
         """
-        n = len(offsets) - 1
-        out = np.full((n, self.cfg.num_perm), self.empty_value, dtype=self.dtype)
-        nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
-        if not len(nonempty):
-            return out
-        starts = offsets[nonempty]
-        total = int(offsets[-1])
-        step = max(1, _CHUNK_CELLS // self.cfg.num_perm)
-        for lo in range(0, total, step):
-            hi = min(total, lo + step)
-            # Records whose tokens overlap [lo, hi): the one open at lo, then those starting inside.
-            k0 = int(np.searchsorted(starts, lo, side="right")) - 1
-            k1 = int(np.searchsorted(starts, hi, side="left"))
-            seg = np.maximum(starts[k0:k1], lo) - lo
-            mins = np.minimum.reduceat(self._permute(hashes[lo:hi]), seg, axis=0)
-            rows = nonempty[k0:k1]
-            out[rows] = np.minimum(out[rows], mins)
+        out = np.full((len(offsets) - 1, self.cfg.num_perm), self.empty_value, dtype=self.dtype)
+        self._kernel(
+            np.ascontiguousarray(hashes, dtype=np.uint32),
+            np.ascontiguousarray(offsets, dtype=np.int64),
+            self.a,
+            self.b,
+            out,
+        )
         return out
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
+import numpy as np
 import pyarabic.araby as araby
+from numba import njit
 
 __all__ = ["PROFILES", "STEPS", "Profile", "Step", "get_profile", "normalize"]
 
@@ -24,6 +27,13 @@ def _chars(*ranges: tuple[int, int]) -> list[str]:
 
 def _category_chars(prefixes: tuple[str, ...]) -> list[str]:
     return [chr(cp) for cp in _ALL if unicodedata.category(chr(cp)).startswith(prefixes)]
+
+
+# Marks a deleted character in the code point lookup array (above the Unicode range).
+_DELETED = np.uint32(0xFFFFFFFF)
+_SPACE_MASK = np.zeros(0x110000, dtype=bool)
+_SPACE_MASK[[cp for cp in range(0x10000) if chr(cp).isspace()]] = True  # no whitespace lies above the BMP
+_IDENTITY = np.arange(0x110000, dtype=np.uint32)
 
 
 def _delete(chars: list[str]) -> dict[int, str]:
@@ -167,6 +177,167 @@ class Profile:
         for op in self._plan:
             text = text.translate(op) if isinstance(op, dict) else op(text)
         return text
+
+    @cached_property
+    def _codepoint_plan(self) -> tuple[tuple, np.ndarray, np.ndarray]:
+        """String steps to run per text, a code point lookup array for the table, and the
+        mask of code points whose text must go through the string steps (see :func:`_needs_string_steps`)."""
+        plan = list(self._plan)
+        if self.steps[-1] != "whitespace":
+            raise ValueError(f"profile {self.name!r} must end with the whitespace step")
+        plan.pop()
+        lookup = _IDENTITY
+        if plan and isinstance(plan[-1], dict) and all(len(out) <= 1 for out in plan[-1].values()):
+            table = plan.pop()
+            lookup = _IDENTITY.copy()
+            for cp, out in table.items():
+                lookup[cp] = ord(out) if out else _DELETED
+        return tuple(plan), lookup, _needs_string_steps(tuple(plan), lookup)
+
+    def normalize_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Normalize many texts at once: UTF-32 code points of the results, and ``len+1`` offsets.
+
+        Equal to ``[self.normalize(t) for t in texts]``, with the translate table and
+        whitespace collapsing done on one numpy array instead of per string.
+        """
+        ops, lookup, unsafe = self._codepoint_plan
+        raw = _to_codepoints("".join(texts))
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        if ops:
+            # Only texts holding a character that the string steps may change go through them.
+            redo = np.flatnonzero(_any_per_record(unsafe, raw, lengths))
+            raw, lengths = _replace_records(raw, lengths, redo, [self._string_steps(texts[i], ops) for i in redo])
+        cps = np.empty(len(raw), dtype=np.uint32)
+        offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        _map_and_collapse(raw, lengths, lookup, _SPACE_MASK, cps, offsets)
+        cps = cps[: offsets[-1]]
+        if "nfkc" in self.steps:
+            # Rare: a deletion brought together what NFKC composes; redo those records exactly.
+            suspects = np.flatnonzero(_any_per_record(_composable(), cps, np.diff(offsets)))
+            redo = [
+                i for i in suspects if not unicodedata.is_normalized("NFKC", _to_text(cps[offsets[i] : offsets[i + 1]]))
+            ]
+            cps, lengths = _replace_records(cps, np.diff(offsets), redo, [self.normalize(texts[i]) for i in redo])
+            np.cumsum(lengths, out=offsets[1:])
+        return cps, offsets
+
+    @staticmethod
+    def _string_steps(text: str, ops: tuple) -> str:
+        for op in ops:
+            text = text.translate(op) if isinstance(op, dict) else op(text)
+        return text
+
+
+def _replace_records(
+    cps: np.ndarray, lengths: np.ndarray, rows: Sequence[int], texts: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Code points and lengths with the given records replaced by the code points of ``texts``."""
+    if not len(rows):
+        return cps, lengths
+    starts = np.concatenate(([0], np.cumsum(lengths)))
+    pieces, at = [], 0
+    for row, text in zip(rows, texts, strict=True):
+        pieces += [cps[at : starts[row]], _to_codepoints(text)]
+        at = starts[row + 1]
+    pieces.append(cps[at:])
+    lengths = lengths.copy()
+    lengths[list(rows)] = [len(t) for t in texts]
+    return np.concatenate(pieces), lengths
+
+
+@lru_cache(maxsize=1)
+def _composition_seconds() -> frozenset[int]:
+    """Code points that NFKC may compose with the character before them."""
+    second = {0x1161 + i for i in range(21)} | {0x11A8 + i for i in range(27)}  # Hangul V and T jamo
+    for cp in range(0x20000):
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            second.add(int(parts[1], 16))
+    return frozenset(second)
+
+
+@lru_cache(maxsize=1)
+def _composable() -> np.ndarray:
+    """Mask of code points that can make a text not NFKC-normalized: combining marks and composition seconds."""
+    mask = np.zeros(0x110000, dtype=bool)
+    mask[list(_composition_seconds())] = True
+    mask[[cp for cp in range(0x20000) if unicodedata.combining(chr(cp))]] = True
+    mask[0x20000:] = True  # rare planes: check them the slow way
+    return mask
+
+
+def _needs_string_steps(ops: tuple, lookup: np.ndarray) -> np.ndarray:
+    """Code points after which a text must really run through the string steps ``ops``.
+
+    A character is safe when the steps cannot change how it ends up after the table:
+    it is not ``&``, never the second half of a canonical composition, either a
+    starter or deleted by the table, and maps to the same output with or without them.
+    """
+    mask = np.ones(0x110000, dtype=bool)
+    second = _composition_seconds()
+
+    def outcome(text: str) -> list[int]:
+        mapped = (int(lookup[ord(ch)]) for ch in text)
+        return [32 if _SPACE_MASK[cp] else cp for cp in mapped if cp != _DELETED]
+
+    for cp in range(0xD800):
+        ch = chr(cp)
+        if ch == "&" or cp in second or (unicodedata.combining(ch) and lookup[cp] != _DELETED):
+            continue
+        mask[cp] = outcome(Profile._string_steps(ch, ops)) != outcome(ch)
+    return mask
+
+
+@njit(cache=True, nogil=True)
+def _any_per_record(mask, cps, lengths):  # pragma: no cover - compiled
+    """For each record (consecutive runs of ``lengths``), whether any of its code points is in ``mask``."""
+    out = np.zeros(lengths.shape[0], dtype=np.bool_)
+    i = 0
+    for r in range(lengths.shape[0]):
+        for _ in range(lengths[r]):
+            if mask[cps[i]]:
+                out[r] = True
+            i += 1
+    return out
+
+
+def _to_codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _to_text(cps: np.ndarray) -> str:
+    return cps.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _is_nfkc(cps: np.ndarray) -> bool:
+    return unicodedata.is_normalized("NFKC", _to_text(cps))
+
+
+@njit(cache=True, nogil=True)
+def _map_and_collapse(cps, lengths, lookup, space, out, offsets):  # pragma: no cover - compiled
+    """Map each code point through ``lookup`` (dropping deleted ones), then ``" ".join(text.split())`` per record."""
+    w = 0
+    i = 0
+    for r in range(lengths.shape[0]):
+        offsets[r] = w
+        started = False
+        pending = False
+        for _ in range(lengths[r]):
+            c = lookup[cps[i]]
+            i += 1
+            if c == _DELETED:
+                continue
+            if space[c]:
+                pending = started
+                continue
+            if pending:
+                out[w] = 32
+                w += 1
+                pending = False
+            out[w] = c
+            w += 1
+            started = True
+    offsets[lengths.shape[0]] = w
 
 
 def _compose(first: dict[int, str], second: dict[int, str]) -> dict[int, str]:

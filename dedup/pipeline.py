@@ -11,7 +11,7 @@ from dedup.config import DedupConfig
 from dedup.lsh import band_keys, band_params, candidate_pairs, estimated_jaccard, exact_jaccard
 from dedup.minhash import MinHasher
 from dedup.normalize import get_profile
-from dedup.shingle import hash_batch
+from dedup.shingle import hash_codepoints
 
 __all__ = ["Pipeline", "SignedBatch"]
 
@@ -49,7 +49,7 @@ class Pipeline:
 
     def sign(self, texts: Sequence[str]) -> SignedBatch:
         """Normalize, shingle and sign a batch of raw texts."""
-        hashes, offsets = hash_batch(self.normalize(texts), self.cfg.shingle)
+        hashes, offsets = hash_codepoints(*self.profile.normalize_batch(texts), self.cfg.shingle)
         return SignedBatch(hashes, offsets, self.hasher.sign(hashes, offsets))
 
     def candidates(self, signatures: np.ndarray, nonempty: np.ndarray) -> np.ndarray:

@@ -1,9 +1,9 @@
 """Shingles of normalized text, and their 32-bit hashes for a whole batch at once.
 
 Two hash functions: ``sha1`` hashes each shingle string with datasketch's default
-``sha1_hash32``; ``fast`` hashes each distinct word (or character) once and
-combines the unit hashes of every n-gram in numpy. Both are reproducible in
-datasketch through :func:`datasketch_hashfunc`.
+``sha1_hash32``; ``fast`` hashes each word (or character) from its code points and
+combines the unit hashes of every n-gram, in compiled loops over the whole batch.
+Both are reproducible in datasketch through :func:`datasketch_hashfunc`.
 """
 
 from __future__ import annotations
@@ -12,15 +12,17 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from datasketch.hashfunc import sha1_hash32
+from numba import njit
 
 from dedup.config import ShingleConfig
 
-__all__ = ["datasketch_hashfunc", "hash_batch", "shingle_sets", "shingles"]
+__all__ = ["datasketch_hashfunc", "fmix32", "hash_batch", "hash_codepoints", "shingles"]
 
+_FNV_OFFSET = np.uint32(0x811C9DC5)
+_FNV_PRIME = np.uint32(0x01000193)
 _SEED = np.uint32(0x9747B28C)
 _MUL = np.uint32(0x5BD1E995)
-_CACHE_LIMIT = 2_000_000
-_unit_cache: dict[str, int] = {}
+_SPACE = 32
 
 
 def shingles(normalized: str, cfg: ShingleConfig) -> list[str]:
@@ -31,46 +33,87 @@ def shingles(normalized: str, cfg: ShingleConfig) -> list[str]:
     """
     if cfg.kind == "word":
         units = normalized.split()
-        joined = " ".join(units)
-        if not units or len(units) <= cfg.n:
-            return [joined] if units else []
+        if len(units) <= cfg.n:
+            return [" ".join(units)] if units else []
         return [" ".join(units[i : i + cfg.n]) for i in range(len(units) - cfg.n + 1)]
-    if not normalized or len(normalized) <= cfg.n:
+    if len(normalized) <= cfg.n:
         return [normalized] if normalized else []
     return [normalized[i : i + cfg.n] for i in range(len(normalized) - cfg.n + 1)]
 
 
-def _units(shingle: str, kind: str) -> list[str]:
-    return shingle.split(" ") if kind == "word" else list(shingle)
-
-
-def _unit_hashes(units: list[str]) -> np.ndarray:
-    """SHA-1 hashes of units, each distinct unit hashed once per process."""
-    cache = _unit_cache
-    if len(cache) > _CACHE_LIMIT:
-        cache.clear()
-    for unit in dict.fromkeys(units):
-        if unit not in cache:
-            cache[unit] = sha1_hash32(unit.encode("utf-8"))
-    return np.fromiter((cache[u] for u in units), dtype=np.uint32, count=len(units))
-
-
-def fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finalizer, element-wise (datasketch pre-mixes with it too)."""
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
+@njit(cache=True, inline="always")
+def fmix32(h):  # pragma: no cover - compiled
+    """MurmurHash3's 32-bit finalizer (datasketch pre-mixes hashes with it too)."""
+    h = np.uint32(h)
+    h ^= h >> np.uint32(16)
+    h = np.uint32(h * np.uint32(0x85EBCA6B))
+    h ^= h >> np.uint32(13)
+    h = np.uint32(h * np.uint32(0xC2B2AE35))
     return h ^ (h >> np.uint32(16))
 
 
-def _combine(unit_hashes: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
-    """Order-sensitive hash of the ``k`` units starting at each of ``starts``."""
-    acc = np.full(len(starts), _SEED, dtype=np.uint32)
-    for i in range(k):
-        acc = ((acc << np.uint32(13)) | (acc >> np.uint32(19))) ^ unit_hashes[starts + i]
-        acc = acc * _MUL
+@njit(cache=True)
+def _unit_hash(cps, start, end):  # pragma: no cover - compiled
+    """FNV-1a over a unit's code points, finalized with its length."""
+    h = _FNV_OFFSET
+    for i in range(start, end):
+        h = np.uint32((h ^ np.uint32(cps[i])) * _FNV_PRIME)
+    return fmix32(h ^ np.uint32(end - start))
+
+
+@njit(cache=True)
+def _combine(units, start, k):  # pragma: no cover - compiled
+    """Order-sensitive hash of the ``k`` unit hashes from ``start``."""
+    acc = _SEED
+    for i in range(start, start + k):
+        acc = np.uint32((((acc << np.uint32(13)) | (acc >> np.uint32(19))) ^ units[i]) * _MUL)
     return fmix32(acc ^ np.uint32(k))
+
+
+@njit(cache=True, nogil=True)
+def _units(cps, offsets, words):  # pragma: no cover - compiled
+    """Unit hashes of every record (words split at spaces, or single code points) and per-record counts."""
+    n = offsets.shape[0] - 1
+    units = np.empty(cps.shape[0], dtype=np.uint32)
+    counts = np.zeros(n, dtype=np.int64)
+    u = 0
+    for r in range(n):
+        first = u
+        start = offsets[r]
+        for i in range(offsets[r], offsets[r + 1] + 1):
+            if not words:
+                if i < offsets[r + 1]:
+                    units[u] = _unit_hash(cps, i, i + 1)
+                    u += 1
+            elif i == offsets[r + 1] or cps[i] == _SPACE:
+                if i > start:
+                    units[u] = _unit_hash(cps, start, i)
+                    u += 1
+                start = i + 1
+        counts[r] = u - first
+    return units[:u], counts
+
+
+@njit(cache=True, nogil=True)
+def _ngrams(units, counts, n):  # pragma: no cover - compiled
+    """All n-gram hashes per record; a record with fewer than ``n`` units gives one, of all of them."""
+    records = counts.shape[0]
+    out_offsets = np.zeros(records + 1, dtype=np.int64)
+    for r in range(records):
+        c = counts[r]
+        out_offsets[r + 1] = out_offsets[r] + (c - n + 1 if c >= n else min(c, 1))
+    out = np.empty(out_offsets[records], dtype=np.uint32)
+    start = 0
+    for r in range(records):
+        c = counts[r]
+        w = out_offsets[r]
+        if c >= n:
+            for j in range(c - n + 1):
+                out[w + j] = _combine(units, start + j, n)
+        elif c > 0:
+            out[w] = _combine(units, start, c)
+        start += c
+    return out, out_offsets
 
 
 def datasketch_hashfunc(cfg: ShingleConfig) -> Callable[[bytes], int]:
@@ -82,54 +125,36 @@ def datasketch_hashfunc(cfg: ShingleConfig) -> Callable[[bytes], int]:
         return sha1_hash32
 
     def fast_hash(data: bytes) -> int:
-        units = _units(data.decode("utf-8"), cfg.kind)
-        return int(_combine(_unit_hashes(units), np.zeros(1, dtype=np.int64), len(units))[0])
+        cps = _codepoints(data.decode("utf-8"))
+        units, counts = _units(cps, np.array([0, len(cps)], dtype=np.int64), cfg.kind == "word")
+        return int(_combine(units, 0, int(counts[0])))
 
     return fast_hash
 
 
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def hash_batch(normalized: Sequence[str], cfg: ShingleConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Hash the shingles of every text: a flat uint32 array and ``len+1`` record offsets."""
+    """Hash the shingles of every normalized text: a flat uint32 array and ``len+1`` record offsets."""
+    offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in normalized], out=offsets[1:])
+    return hash_codepoints(_codepoints("".join(normalized)), offsets, cfg)
+
+
+def hash_codepoints(cps: np.ndarray, offsets: np.ndarray, cfg: ShingleConfig) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`hash_batch` for normalized texts given as UTF-32 code points with record offsets."""
     if cfg.hash == "sha1":
-        per_text = [[sha1_hash32(s.encode("utf-8")) for s in shingles(t, cfg)] for t in normalized]
+        texts = [
+            cps[offsets[i] : offsets[i + 1]].tobytes().decode("utf-32-le", "surrogatepass")
+            for i in range(len(offsets) - 1)
+        ]
+        per_text = [[sha1_hash32(s.encode("utf-8", "surrogatepass")) for s in shingles(t, cfg)] for t in texts]
         counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
         flat = np.fromiter((h for hs in per_text for h in hs), dtype=np.uint32, count=int(counts.sum()))
-        return flat, _offsets(counts)
-    if cfg.kind == "word":
-        split = [t.split() for t in normalized]
-        lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-        units = _unit_hashes([w for words in split for w in words])
-    else:
-        lengths = np.fromiter(map(len, normalized), dtype=np.int64, count=len(normalized))
-        units = _unit_hashes(list("".join(normalized)))
-    return _window_hashes(units, lengths, cfg.n)
-
-
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return offsets
-
-
-def _window_hashes(units: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """All n-gram hashes of each record's units; a record shorter than ``n`` gives one."""
-    unit_starts = _offsets(lengths)[:-1]
-    counts = np.where(lengths >= n, lengths - n + 1, np.minimum(lengths, 1))
-    offsets = _offsets(counts)
-    out = np.empty(int(offsets[-1]), dtype=np.uint32)
-    full = lengths >= n
-    if full.any():
-        full_counts = counts[full]
-        rec = np.repeat(np.flatnonzero(full), full_counts)
-        within = np.arange(len(rec), dtype=np.int64) - np.repeat(_offsets(full_counts)[:-1], full_counts)
-        out[offsets[rec] + within] = _combine(units, unit_starts[rec] + within, n)
-    for k in range(1, n):
-        short = np.flatnonzero(lengths == k)
-        if len(short):
-            out[offsets[short]] = _combine(units, unit_starts[short], k)
-    return out, offsets
-
-
-def shingle_sets(hashes: np.ndarray, offsets: np.ndarray, rows: Sequence[int]) -> list[np.ndarray]:
-    """The distinct shingle hashes of the given records, sorted, for exact Jaccard."""
-    return [np.unique(hashes[offsets[r] : offsets[r + 1]]) for r in rows]
+        out_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=out_offsets[1:])
+        return flat, out_offsets
+    units, counts = _units(cps, offsets, cfg.kind == "word")
+    return _ngrams(units, counts, cfg.n)

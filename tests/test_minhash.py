@@ -49,18 +49,6 @@ def test_signatures_equal_datasketch_on_any_token_hashes(records, scheme, seed) 
         assert np.array_equal(row, m.hashvalues)
 
 
-def test_records_larger_than_a_chunk_are_signed_whole(monkeypatch) -> None:
-    import dedup.minhash as module
-
-    monkeypatch.setattr(module, "_CHUNK_CELLS", 16 * 7)  # 7 tokens per chunk at num_perm 16
-    rng = np.random.default_rng(0)
-    hashes = rng.integers(0, 2**32, 100, dtype=np.uint32)
-    offsets = np.array([0, 3, 3, 40, 41, 100])
-    small = MinHasher(MinHashConfig(num_perm=16)).sign(hashes, offsets)
-    monkeypatch.setattr(module, "_CHUNK_CELLS", 1 << 23)
-    assert np.array_equal(small, MinHasher(MinHashConfig(num_perm=16)).sign(hashes, offsets))
-
-
 def test_lean_minhash_goes_into_a_datasketch_index(seed_text) -> None:
     lines = [normalize(t) for t in seed_text.split("\n")]
     hasher = MinHasher(MinHashConfig())

@@ -96,3 +96,18 @@ def test_default_output_has_no_marks_controls_or_punctuation(text: str) -> None:
         category = unicodedata.category(ch)
         assert not (category == "Cf" or (category.startswith(("P", "Z")) and ch != " "))
         assert not ("\u064b" <= ch <= "\u065f" or ch in "\u0640\u0670\u0649\u0629\u0623\u0625\u0622")
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(ARABIC_HEAVY, max_size=6), profile=st.sampled_from(sorted(PROFILES)))
+def test_batch_normalization_equals_per_text(texts: list[str], profile: str) -> None:
+    cps, offsets = get_profile(profile).normalize_batch(texts)
+    got = [cps[offsets[i] : offsets[i + 1]].tobytes().decode("utf-32-le", "surrogatepass") for i in range(len(texts))]
+    assert got == [normalize(t, profile) for t in texts]
+
+
+def test_batch_normalization_on_the_seed_article(seed_text: str) -> None:
+    lines = seed_text.split("\n")
+    cps, offsets = get_profile("search").normalize_batch(lines)
+    assert cps[offsets[41] : offsets[42]].tobytes().decode("utf-32-le") == normalize(lines[41])
+    assert len(offsets) == len(lines) + 1
