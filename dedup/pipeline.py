@@ -43,10 +43,6 @@ class Pipeline:
         self.hasher = MinHasher(self.cfg.minhash)
         self.bands, self.rows = band_params(self.cfg.lsh, self.cfg.minhash.num_perm)
 
-    def normalize(self, texts: Sequence[str]) -> list[str]:
-        """Normalize each text with the configured profile."""
-        return [self.profile.normalize(t) for t in texts]
-
     def sign(self, texts: Sequence[str]) -> SignedBatch:
         """Normalize, shingle and sign a batch of raw texts."""
         hashes, offsets = hash_codepoints(*self.profile.normalize_batch(texts), self.cfg.shingle)
