@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
@@ -47,16 +47,20 @@ def _clean_target(out: str, name: str, several: bool) -> Path:
     return target
 
 
-def _cmd_paragraphs(args: argparse.Namespace) -> int:
-    pipeline = Pipeline(_config(args))
-    failed = 0
-    for name in args.files:
+def _texts(names: Sequence[str], encoding: str, failed: list[str]) -> Iterator[tuple[str, str]]:
+    """Each readable input with its text; each unreadable one gets its one-line reason and joins ``failed``."""
+    for name in names:
         try:
-            text = read_text(name, args.encoding)
+            yield name, read_text(name, encoding)
         except InputError as err:
             print(f"dedup: {err}", file=sys.stderr)
-            failed += 1
-            continue
+            failed.append(name)
+
+
+def _cmd_paragraphs(args: argparse.Namespace) -> int:
+    pipeline = Pipeline(_config(args))
+    failed: list[str] = []
+    for name, text in _texts(args.files, args.encoding, failed):
         report = find_repeats(text, pipeline, args.split)
         if args.json:
             print(json.dumps(report.to_dict(name), ensure_ascii=False))
@@ -81,14 +85,8 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
         print("dedup normalize: give FILE (or - for standard input), or --list-profiles", file=sys.stderr)
         return 2
     profile = get_profile(args.profile)
-    failed = 0
-    for name in args.files:
-        try:
-            text = read_text(name, args.encoding)
-        except InputError as err:
-            print(f"dedup: {err}", file=sys.stderr)
-            failed += 1
-            continue
+    failed: list[str] = []
+    for _, text in _texts(args.files, args.encoding, failed):
         sys.stdout.write("".join(profile.normalize(line) + "\n" for line in text.split("\n")))
     return 1 if failed else 0
 
