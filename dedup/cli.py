@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
+from dedup.corpus import CorpusError, CorpusOptions, run_corpus
 from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
 from dedup.paragraphs import find_repeats
 from dedup.pipeline import Pipeline
+from dedup.records import FieldNames
 from dedup.textio import InputError, atomic_write_text, read_text
 
 __all__ = ["main"]
@@ -91,6 +94,32 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_corpus(args: argparse.Namespace) -> int:
+    opts = CorpusOptions(
+        keep=args.keep,
+        workers=args.workers or os.cpu_count() or 1,
+        batch_size=args.batch_size,
+        max_chars=args.max_chars,
+        fields=FieldNames(id=args.id_field, text=args.text_field, date=args.date_field),
+        progress=sys.stderr.isatty(),
+    )
+    try:
+        manifest = run_corpus(args.input, args.out, _config(args), opts)
+    except CorpusError as err:
+        print(f"dedup: {err}", file=sys.stderr)
+        return 1
+    counts = manifest["counts"]
+    print(
+        f"{args.input}: read {counts['read']:,}, kept {counts['kept']:,}, duplicates {counts['duplicates']:,}, "
+        f"rejected {counts['rejected']:,} in {manifest['timings_s']['total']:.1f} s -> {args.out}"
+    )
+    for kind, count in manifest["rejected_by_reason"].items():
+        print(f"  rejected {count:,}: {kind} (reasons in rejected.csv)")
+    for error in manifest["file_errors"]:
+        print(f"dedup: {error}", file=sys.stderr)
+    return 1 if manifest["file_errors"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="dedup", description="Near-duplicate detection for Arabic text.")
@@ -111,6 +140,24 @@ def build_parser() -> argparse.ArgumentParser:
     para.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; e.g. cp1256)")
     _add_pipeline_args(para, threshold=0.8)
     para.set_defaults(func=_cmd_paragraphs)
+
+    corpus = sub.add_parser("corpus", help="deduplicate a JSONL/Parquet corpus, keeping one document per cluster")
+    corpus.add_argument("input", help="a .jsonl, .jsonl.gz or .parquet file, or a folder of them")
+    corpus.add_argument("--out", required=True, help="output folder (replaced atomically at the end)")
+    corpus.add_argument(
+        "--keep",
+        choices=("first", "earliest", "longest"),
+        default="first",
+        help="which document of a cluster to keep (default: first seen)",
+    )
+    corpus.add_argument("--workers", type=int, default=0, help="processes for signing (default: all cores)")
+    corpus.add_argument("--batch-size", type=int, default=2000, help="documents per signing batch")
+    corpus.add_argument("--max-chars", type=int, default=10_000_000, help="reject longer documents")
+    corpus.add_argument("--id-field", default="id")
+    corpus.add_argument("--text-field", default="text")
+    corpus.add_argument("--date-field", default="published", help="ISO 8601 date used by --keep earliest")
+    _add_pipeline_args(corpus, threshold=0.8)
+    corpus.set_defaults(func=_cmd_corpus)
 
     norm = sub.add_parser("normalize", help="print normalized text, line by line, or list the profiles")
     norm.add_argument("files", nargs="*", metavar="FILE", help="text files; - reads standard input")

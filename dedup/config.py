@@ -52,12 +52,18 @@ class MinHashConfig:
 
 @dataclass(frozen=True)
 class LSHConfig:
-    """Banding and verification: ``bands``×``rows`` from the threshold unless both are given."""
+    """Banding and verification: ``bands``×``rows`` from the threshold unless both are given.
+
+    The optimum weighs false positives at 0.1 (datasketch: 0.5): every candidate is
+    verified afterwards, so a false positive costs a comparison while a false negative
+    is a duplicate missed. At 0.8 and 128 permutations that is 14×9 instead of 9×13,
+    and a pair at Jaccard 0.85 becomes a candidate 97% of the time instead of 69%.
+    """
 
     threshold: float = 0.8
     bands: int | None = None
     rows: int | None = None
-    false_positive_weight: float = 0.5
+    false_positive_weight: float = 0.1
     max_bucket_pairs: int = 64
 
     def __post_init__(self) -> None:

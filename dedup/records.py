@@ -1,0 +1,164 @@
+"""Reading corpus records from JSONL (plain or gzip), Parquet or folders of them.
+
+Every input line or row becomes either a :class:`Record` or a :class:`Rejected`
+with a one-line reason, so that a run can account for all of its input.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+__all__ = ["FieldNames", "FileError", "Record", "Rejected", "input_files", "parse_date", "read_records"]
+
+_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".parquet")
+
+
+@dataclass(frozen=True)
+class FieldNames:
+    """Which input fields hold the id, the text and the publication date."""
+
+    id: str = "id"
+    text: str = "text"
+    date: str = "published"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One usable input document; ``line`` is its line (JSONL) or 1-based row (Parquet) in file ``file``."""
+
+    file: int
+    line: int
+    id: str
+    text: str
+    date: float | None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input row that cannot be used, with where it was and why."""
+
+    file: int
+    line: int
+    id: str | None
+    kind: str
+    reason: str
+
+
+class FileError(Exception):
+    """A whole input file (or its rest) cannot be read; ``str()`` says which and why."""
+
+
+def input_files(path: str | Path) -> list[Path]:
+    """The input files under ``path``: the file itself, or a folder's corpus files in sorted order."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(_SUFFIXES))
+        if not files:
+            raise FileError(f"{path}: no .jsonl, .jsonl.gz or .parquet files in this folder")
+        return files
+    if not path.exists():
+        raise FileError(f"{path}: no such file or folder")
+    if not path.name.endswith(_SUFFIXES):
+        raise FileError(f"{path}: not a corpus file (expected .jsonl, .jsonl.gz or .parquet)")
+    return [path]
+
+
+def parse_date(value: object) -> float | None:
+    """POSIX seconds of an ISO 8601 date or datetime (naive ones taken as UTC); ``None`` if absent or unparsable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None, str | None, str, str]:
+    """(id, text, kind, reason); ``kind`` is empty when the object can be used."""
+    if not isinstance(obj, dict):
+        return None, None, "not_an_object", f"not a JSON object (got {type(obj).__name__})"
+    raw_id = obj.get(fields.id)
+    doc_id = None if raw_id is None or raw_id == "" else str(raw_id)
+    text = obj.get(fields.text)
+    if doc_id is None:
+        return None, None, "missing_id", f"missing id field {fields.id!r}"
+    if text is None:
+        return doc_id, None, "missing_text", f"missing text field {fields.text!r}"
+    if not isinstance(text, str):
+        return doc_id, None, "bad_text", f"text field {fields.text!r} is a {type(text).__name__}, not a string"
+    if not text.strip():
+        return doc_id, None, "empty_text", "empty text"
+    if len(text) > max_chars:
+        return doc_id, None, "too_long", f"text too long ({len(text):,} characters > {max_chars:,}; see --max-chars)"
+    return doc_id, text, "", ""
+
+
+def _jsonl_objects(path: Path) -> Iterator[tuple[int, object | Exception]]:
+    """(line number, parsed object or the parse error) for each non-blank line."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    yield number, json.loads(raw)
+                except (ValueError, UnicodeDecodeError) as err:
+                    yield number, err
+    except (OSError, EOFError, zlib.error) as err:
+        raise FileError(f"{path}: cannot read (corrupt or truncated file?): {err}") from None
+
+
+def _parquet_objects(path: Path, fields: FieldNames) -> Iterator[tuple[int, object | Exception]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise FileError(f"{path}: reading Parquet needs pyarrow: pip install 'arabic-dedup[parquet]'") from None
+    try:
+        parquet = pq.ParquetFile(path)
+        wanted = [c for c in (fields.id, fields.text, fields.date) if c in parquet.schema_arrow.names]
+        row = 0
+        for batch in parquet.iter_batches(columns=wanted, batch_size=4096):
+            for obj in batch.to_pylist():
+                row += 1
+                yield row, obj
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise FileError(f"{path}: cannot read Parquet (corrupt or truncated file?): {err}") from None
+
+
+def read_records(
+    files: list[Path], fields: FieldNames = FieldNames(), max_chars: int = 10_000_000
+) -> Iterator[Record | Rejected | FileError]:
+    """Every row of every file, in order, as a Record or a Rejected; a FileError where a file stops.
+
+    Duplicate ids are rejected at their second occurrence, naming the first.
+    """
+    first_seen: dict[str, str] = {}
+    for index, path in enumerate(files):
+        is_parquet = path.name.endswith(".parquet")
+        objects = _parquet_objects(path, fields) if is_parquet else _jsonl_objects(path)
+        try:
+            for line, obj in objects:
+                where = f"{path.name}:{line}"
+                if isinstance(obj, Exception):
+                    yield Rejected(index, line, None, "invalid_json", f"not valid JSON: {obj}")
+                else:
+                    doc_id, text, kind, reason = _check(obj, fields, max_chars)
+                    if not kind and doc_id in first_seen:
+                        kind, reason = "duplicate_id", f"duplicate id {doc_id!r} (first at {first_seen[doc_id]})"
+                    if kind:
+                        yield Rejected(index, line, doc_id, kind, reason)
+                    else:
+                        first_seen[doc_id] = where
+                        yield Record(index, line, doc_id, text, parse_date(obj.get(fields.date)))
+        except FileError as err:
+            yield err

@@ -1,0 +1,174 @@
+import csv
+import gzip
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from dedup.config import DedupConfig
+from dedup.corpus import CorpusError, CorpusOptions, run_corpus
+from dedup.lsh import exact_jaccard
+from dedup.pipeline import Pipeline
+from dedup.records import parse_date
+from tests.conftest import SAMPLE, perturb
+
+
+def _edit_words(text: str, share: float, rng: random.Random) -> str:
+    words = text.split(" ")
+    for i in rng.sample(range(len(words)), int(len(words) * share)):
+        words[i] = "كلمة"
+    return " ".join(words)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """The shipped 300 real articles then 60 planted copies: exact, noisy, lightly edited; copy id -> source id."""
+    rng = random.Random(3)
+    originals = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    rows = list(originals)
+    sources = {}
+    for k, doc in enumerate(rng.sample(originals, 60)):
+        text = doc["text"]
+        kind = ("exact", "noisy", "edited")[k % 3]
+        if kind == "noisy":
+            text = perturb(text, rng)
+        elif kind == "edited":
+            text = _edit_words(text, 0.01, rng)  # 5-gram Jaccard about 0.9; 3% would be about 0.75
+        copy = {**doc, "id": f"{doc['id']}-{kind}-copy", "text": text, "published": "2018-01-01T00:00:00"}
+        sources[copy["id"]] = doc["id"]
+        rows.append(copy)
+    path = tmp_path_factory.mktemp("planted") / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path, sources
+
+
+def _duplicates(out: Path) -> dict[str, str]:
+    with (out / "duplicates.csv").open(encoding="utf-8") as handle:
+        return {row["id"]: row["kept_id"] for row in csv.DictReader(handle)}
+
+
+def _exact_jaccard(path: Path, pairs: dict[str, str]) -> dict[str, float]:
+    texts = {d["id"]: d["text"] for d in map(json.loads, path.open(encoding="utf-8"))}
+    pipeline = Pipeline()
+    out = {}
+    for copy, source in pairs.items():
+        batch = pipeline.sign([texts[copy], texts[source]])
+        out[copy] = exact_jaccard(batch.shingle_set(0), batch.shingle_set(1))
+    return out
+
+
+def test_planted_copies_are_dropped_and_originals_kept(planted, tmp_path) -> None:
+    path, sources = planted
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(keep="first", workers=1))
+    found = _duplicates(tmp_path / "out")
+    truth = _exact_jaccard(path, sources)
+    assert set(found) <= set(sources)  # only planted copies are dropped ...
+    assert all(found[c] == sources[c] for c in found)  # ... each as a duplicate of its own original
+    assert {c for c, j in truth.items() if j >= 0.85} <= set(found)  # every clear copy is found
+    assert len(found) >= 58
+    assert manifest["counts"] == {"read": 360, "kept": 360 - len(found), "duplicates": len(found), "rejected": 0}
+    kept = [json.loads(line)["id"] for line in (tmp_path / "out" / "kept" / "corpus.jsonl").open(encoding="utf-8")]
+    assert len(kept) == 360 - len(found) and not set(kept) & set(found)
+
+
+def test_keep_policies(planted, tmp_path) -> None:
+    path, sources = planted
+    dates = {d["id"]: parse_date(d["published"]) for d in map(json.loads, path.open(encoding="utf-8"))}
+    manifest = run_corpus(path, tmp_path / "earliest", opts=CorpusOptions(keep="earliest", workers=1))
+    run_corpus(path, tmp_path / "longest", opts=CorpusOptions(keep="longest", workers=1))
+    # Copies are dated 2018, after every original; real originals dated "15/12/2016" are not ISO 8601: undated,
+    # so they rank after any dated document.
+    earliest = _duplicates(tmp_path / "earliest")
+    for copy, source in sources.items():
+        if copy in earliest or source in earliest:
+            assert (earliest[copy] == source) if dates[source] is not None else (earliest[source] == copy)
+    assert manifest["undated"] == sum(v is None for v in dates.values())
+    # Noisy copies are longer (marks, tatweel) than their originals: keep=longest keeps them.
+    longest = _duplicates(tmp_path / "longest")
+    noisy = [c for c in sources if "-noisy-" in c]
+    assert all(longest[sources[c]] == c for c in noisy if sources[c] in longest or c in longest)
+
+
+def test_same_kept_set_whatever_the_workers_or_batch_size(planted, tmp_path) -> None:
+    path, _ = planted
+    run_corpus(path, tmp_path / "a", opts=CorpusOptions(workers=1, batch_size=7))
+    run_corpus(path, tmp_path / "b", opts=CorpusOptions(workers=2, batch_size=500))
+    for name in ("duplicates.csv", "kept/corpus.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_bad_input_is_accounted_for_and_the_run_finishes(tmp_path) -> None:
+    pytest.importorskip("pyarrow")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    good = [
+        *lines[:20],
+        "this is not json",
+        json.dumps({"id": "no-text"}),
+        json.dumps({"id": "empty", "text": "   "}),
+        json.dumps({"id": "huge", "text": "ا " * 25_000_000}),  # 50 MB
+        json.dumps({"id": "number", "text": 42}),
+        lines[0],  # duplicate id
+        json.dumps(["a", "list"]),
+    ]
+    (folder / "a.jsonl").write_text("\n".join(good) + "\n", encoding="utf-8")
+    blob = gzip.compress("\n".join(lines[20:60]).encode("utf-8"))
+    (folder / "b.jsonl.gz").write_bytes(blob[: len(blob) // 2])  # corrupt: cut in the middle
+    table = pa.table(
+        {"id": [json.loads(x)["id"] for x in lines[60:80]], "text": [json.loads(x)["text"] for x in lines[60:80]]}
+    )
+    pq.write_table(table, folder / "c.parquet")
+    (folder / "d.parquet").write_bytes((folder / "c.parquet").read_bytes()[:300])  # truncated
+    manifest = run_corpus(folder, tmp_path / "out", opts=CorpusOptions(workers=1, max_chars=10_000_000))
+    counts = manifest["counts"]
+    assert manifest["rejected_by_reason"] == {
+        "bad_text": 1,
+        "duplicate_id": 1,
+        "empty_text": 1,
+        "invalid_json": 1,
+        "missing_text": 1,
+        "not_an_object": 1,
+        "too_long": 1,
+    }
+    assert counts["read"] == counts["kept"] + counts["duplicates"] + counts["rejected"]
+    assert [e.split(":")[0] for e in manifest["file_errors"]] == [str(folder / "b.jsonl.gz"), str(folder / "d.parquet")]
+    kept = tmp_path / "out" / "kept"
+    assert sorted(p.name for p in kept.iterdir()) == ["00000-a.jsonl", "00001-b.jsonl.gz", "00002-c.parquet"]
+    assert pq.read_table(kept / "00002-c.parquet").num_rows == 20
+    rejected = (tmp_path / "out" / "rejected.csv").read_text(encoding="utf-8")
+    assert "a.jsonl,21,,invalid_json,not valid JSON" in rejected
+
+
+def test_outputs_replace_atomically_and_refuse_foreign_folders(planted, tmp_path, monkeypatch) -> None:
+    path, _ = planted
+    out = tmp_path / "out"
+    run_corpus(path, out, opts=CorpusOptions(workers=1))
+    before = (out / "manifest.json").read_bytes()
+
+    import dedup.corpus as corpus
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt  # the user stops the run while outputs are being written
+
+    monkeypatch.setattr(corpus, "_write_kept", broken)
+    with pytest.raises(KeyboardInterrupt):
+        run_corpus(path, out, DedupConfig(), CorpusOptions(workers=1))
+    assert (out / "manifest.json").read_bytes() == before  # the finished output is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no partial folder left
+
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(CorpusError, match="not a dedup output folder"):
+        run_corpus(path, foreign, opts=CorpusOptions(workers=1))
+    assert (foreign / "notes.txt").read_text() == "keep me"
+
+
+def test_missing_input_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(CorpusError, match="no such file or folder"):
+        run_corpus(tmp_path / "nope.jsonl", tmp_path / "out")
