@@ -7,39 +7,64 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
+from dedup.config import DedupConfig
 from dedup.corpus import CorpusError, CorpusOptions, run_corpus
+from dedup.index import IndexFileError, SignatureIndex, stored_config
 from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
 from dedup.paragraphs import find_repeats
 from dedup.pipeline import Pipeline
-from dedup.records import FieldNames
+from dedup.records import FieldNames, FileError, Record, Rejected, input_files, read_records
 from dedup.textio import InputError, atomic_write_text, read_text
 
 __all__ = ["main"]
 
 
-def _add_pipeline_args(parser: argparse.ArgumentParser, threshold: float) -> None:
-    group = parser.add_argument_group("matching")
-    group.add_argument("--threshold", type=float, default=threshold, help=f"Jaccard threshold (default {threshold})")
-    group.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES), help="normalization profile")
-    group.add_argument("--shingle", choices=("word", "char"), default="word", help="word or character n-grams")
-    group.add_argument("--ngram", type=int, default=5, help="shingle size n (default 5)")
-    group.add_argument("--hash", choices=("fast", "sha1"), default="fast", help="shingle hash (sha1: datasketch's)")
-    group.add_argument("--num-perm", type=int, default=128, help="MinHash permutations (default 128)")
-    group.add_argument("--scheme", choices=("affine32", "legacy"), default="affine32", help="datasketch scheme")
-    group.add_argument("--seed", type=int, default=1, help="MinHash seed (default 1, as datasketch)")
+# Matching flags: destination -> (settings section, field). Unset flags keep the base settings.
+_FLAGS = {
+    "profile": ("", "profile"),
+    "shingle": ("shingle", "kind"),
+    "ngram": ("shingle", "n"),
+    "hash": ("shingle", "hash"),
+    "num_perm": ("minhash", "num_perm"),
+    "seed": ("minhash", "seed"),
+    "scheme": ("minhash", "scheme"),
+    "threshold": ("lsh", "threshold"),
+    "bands": ("lsh", "bands"),
+    "rows": ("lsh", "rows"),
+}
+
+
+def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("matching (defaults, or an index's own settings)")
+    group.add_argument("--threshold", type=float, help="Jaccard threshold (default 0.8)")
+    group.add_argument("--profile", choices=sorted(PROFILES), help=f"normalization profile (default {DEFAULT_PROFILE})")
+    group.add_argument("--shingle", choices=("word", "char"), help="word (default) or character n-grams")
+    group.add_argument("--ngram", type=int, help="shingle size n (default 5)")
+    group.add_argument("--hash", choices=("fast", "sha1"), help="shingle hash (default fast; sha1: datasketch's)")
+    group.add_argument("--num-perm", type=int, help="MinHash permutations (default 128)")
+    group.add_argument("--scheme", choices=("affine32", "legacy"), help="datasketch scheme (default affine32)")
+    group.add_argument("--seed", type=int, help="MinHash seed (default 1, as datasketch)")
     group.add_argument("--bands", type=int, help="LSH bands (with --rows; default: optimal for the threshold)")
     group.add_argument("--rows", type=int, help="LSH rows per band")
 
 
-def _config(args: argparse.Namespace) -> DedupConfig:
-    return DedupConfig(
-        profile=args.profile,
-        shingle=ShingleConfig(kind=args.shingle, n=args.ngram, hash=args.hash),
-        minhash=MinHashConfig(num_perm=args.num_perm, seed=args.seed, scheme=args.scheme),
-        lsh=LSHConfig(threshold=args.threshold, bands=args.bands, rows=args.rows),
+def _config(args: argparse.Namespace, base: DedupConfig | None = None) -> DedupConfig:
+    """``base`` (default settings if None) with the matching flags given on the command line."""
+    base = base or DedupConfig()
+    changes: dict[str, dict] = {"": {}, "shingle": {}, "minhash": {}, "lsh": {}}
+    for dest, (section, name) in _FLAGS.items():
+        if getattr(args, dest) is not None:
+            changes[section][name] = getattr(args, dest)
+    if "bands" in changes["lsh"] or "rows" in changes["lsh"] or "threshold" in changes["lsh"]:
+        changes["lsh"].setdefault("bands", None)
+        changes["lsh"].setdefault("rows", None)
+    return replace(
+        base,
+        **changes[""],
+        **{section: replace(getattr(base, section), **fields) for section, fields in changes.items() if section},
     )
 
 
@@ -120,6 +145,58 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     return 1 if manifest["file_errors"] else 0
 
 
+def _corpus_records(args: argparse.Namespace) -> Iterator[list[Record]]:
+    """Batches of usable records of ``args.input``; rejected rows and unreadable files are reported on stderr."""
+    fields = FieldNames(id=args.id_field, text=args.text_field, date=args.date_field)
+    batch: list[Record] = []
+    for item in read_records(input_files(args.input), fields, args.max_chars):
+        if isinstance(item, Record):
+            batch.append(item)
+            if len(batch) >= args.batch_size:
+                yield batch
+                batch = []
+        elif isinstance(item, Rejected):
+            print(f"dedup: rejected line {item.line}: {item.reason}", file=sys.stderr)
+        else:
+            print(f"dedup: {item}", file=sys.stderr)
+    if batch:
+        yield batch
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    try:
+        index = SignatureIndex(args.db, _config(args, stored_config(args.db)))
+        added = matched = 0
+        for batch in _corpus_records(args):
+            ids, texts = [r.id for r in batch], [r.text for r in batch]
+            if args.action == "add":
+                present = index.add(ids, texts)
+                added += len(ids) - len(present)
+                for doc_id in present:
+                    print(f"dedup: {doc_id}: already in the index, not added", file=sys.stderr)
+                continue
+            for doc_id, matches in zip(ids, index.query(texts), strict=True):
+                if matches or args.all:
+                    matched += bool(matches)
+                    found = [{"id": m.id, "similarity": round(m.similarity, 4)} for m in matches]
+                    print(json.dumps({"id": doc_id, "matches": found}, ensure_ascii=False))
+    except (IndexFileError, FileError) as err:
+        print(f"dedup: {err}", file=sys.stderr)
+        return 1
+    summary = f"added {added:,}" if args.action == "add" else f"{matched:,} documents match earlier ones"
+    print(f"{args.db}: {summary}; {len(index):,} documents indexed", file=sys.stderr)
+    index.close()
+    return 0
+
+
+def _add_input_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--batch-size", type=int, default=2000, help="documents per signing batch")
+    parser.add_argument("--max-chars", type=int, default=10_000_000, help="reject longer documents")
+    parser.add_argument("--id-field", default="id")
+    parser.add_argument("--text-field", default="text")
+    parser.add_argument("--date-field", default="published", help="ISO 8601 date used by --keep earliest")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="dedup", description="Near-duplicate detection for Arabic text.")
@@ -138,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-clean", metavar="OUT", help="write each document without its repeats (a folder when several files)"
     )
     para.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; e.g. cp1256)")
-    _add_pipeline_args(para, threshold=0.8)
+    _add_pipeline_args(para)
     para.set_defaults(func=_cmd_paragraphs)
 
     corpus = sub.add_parser("corpus", help="deduplicate a JSONL/Parquet corpus, keeping one document per cluster")
@@ -151,13 +228,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="which document of a cluster to keep (default: first seen)",
     )
     corpus.add_argument("--workers", type=int, default=0, help="processes for signing (default: all cores)")
-    corpus.add_argument("--batch-size", type=int, default=2000, help="documents per signing batch")
-    corpus.add_argument("--max-chars", type=int, default=10_000_000, help="reject longer documents")
-    corpus.add_argument("--id-field", default="id")
-    corpus.add_argument("--text-field", default="text")
-    corpus.add_argument("--date-field", default="published", help="ISO 8601 date used by --keep earliest")
-    _add_pipeline_args(corpus, threshold=0.8)
+    _add_input_args(corpus)
+    _add_pipeline_args(corpus)
     corpus.set_defaults(func=_cmd_corpus)
+
+    index = sub.add_parser("index", help="a persistent SQLite index: add documents, query new ones against it")
+    actions = index.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("add", "add the documents of INPUT to DB (created if missing)"),
+        ("query", "print, as JSON lines, the indexed documents each document of INPUT matches"),
+    ):
+        cmd = actions.add_parser(action, help=text)
+        cmd.add_argument("db", help="index file (SQLite)")
+        cmd.add_argument("input", help="a .jsonl, .jsonl.gz or .parquet file, or a folder of them")
+        if action == "query":
+            cmd.add_argument("--all", action="store_true", help="also print documents without matches")
+        _add_input_args(cmd)
+        _add_pipeline_args(cmd)
+        cmd.set_defaults(func=_cmd_index)
 
     norm = sub.add_parser("normalize", help="print normalized text, line by line, or list the profiles")
     norm.add_argument("files", nargs="*", metavar="FILE", help="text files; - reads standard input")

@@ -1,0 +1,172 @@
+"""A persistent signature index in one SQLite file, for "add today's articles, ask what they copy".
+
+Signatures are stored as raw bytes and band keys as integers: nothing read from
+disk is unpickled. The file records the settings it was built with and refuses
+to be used with others, since signatures made with other settings match nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
+from dedup.lsh import band_keys
+from dedup.normalize import get_profile
+from dedup.pipeline import Pipeline
+
+__all__ = ["IndexFileError", "Match", "SignatureIndex", "config_from_description", "stored_config"]
+
+_SCHEMA = 1
+
+
+class IndexFileError(Exception):
+    """The index file cannot be used as asked; ``str()`` says why."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """An earlier indexed document similar to a queried one."""
+
+    id: str
+    similarity: float
+
+
+def config_from_description(described: dict) -> DedupConfig:
+    """Rebuild the settings stored by :meth:`DedupConfig.describe`, checking the profile's version."""
+    name, _, version = described["profile"].partition("@")
+    current = get_profile(name)
+    if str(current.version) != version:
+        raise IndexFileError(f"built with normalization {described['profile']}, this dedup has {current.tag}")
+    return DedupConfig(
+        profile=name,
+        shingle=ShingleConfig(**described["shingle"]),
+        minhash=MinHashConfig(**described["minhash"]),
+        lsh=LSHConfig(**described["lsh"]),
+    )
+
+
+def _differences(stored: dict, wanted: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key in sorted(set(stored) | set(wanted)):
+        a, b = stored.get(key), wanted.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: index has {a!r}, asked {b!r}")
+    return out
+
+
+def _read_meta(db: sqlite3.Connection, path: Path) -> DedupConfig:
+    try:
+        stored = dict(db.execute("SELECT key, value FROM meta"))
+    except sqlite3.DatabaseError as err:
+        raise IndexFileError(f"{path}: not a dedup index ({err})") from None
+    if stored.get("schema") != str(_SCHEMA):
+        raise IndexFileError(f"{path}: not a dedup index, or made by another version (schema {stored.get('schema')})")
+    return config_from_description(json.loads(stored["settings"]))
+
+
+def stored_config(path: str | Path) -> DedupConfig | None:
+    """The settings an existing index file was built with; ``None`` if there is no such file."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _read_meta(db, path)
+    finally:
+        db.close()
+
+
+class SignatureIndex:
+    """Open an index file, or create it with ``cfg``; an existing file must have been built with ``cfg``."""
+
+    def __init__(self, path: str | Path, cfg: DedupConfig | None = None) -> None:
+        self.path = Path(path)
+        built = stored_config(self.path)
+        if built is not None and cfg is not None and cfg != built:
+            diffs = _differences(built.describe(), cfg.describe())
+            raise IndexFileError(f"{self.path}: built with other settings; " + "; ".join(diffs))
+        self.pipeline = Pipeline(built or cfg)
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        if built is None:
+            self._create()
+
+    def _create(self) -> None:
+        with self.db:
+            self.db.executescript(
+                """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE docs (doc INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, signature BLOB NOT NULL);
+                CREATE TABLE bands (band INTEGER NOT NULL, key INTEGER NOT NULL, doc INTEGER NOT NULL);
+                CREATE INDEX bands_by_key ON bands (band, key);
+                """
+            )
+            self.db.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("schema", str(_SCHEMA)), ("settings", json.dumps(self.pipeline.cfg.describe()))],
+            )
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def _keys(self, signatures: np.ndarray) -> np.ndarray:
+        return band_keys(signatures, self.pipeline.bands, self.pipeline.rows).view(np.int64)
+
+    def add(self, ids: Sequence[str], texts: Sequence[str]) -> list[str]:
+        """Index the texts under their ids in one transaction; returns the ids already present (not added)."""
+        present = self._present(ids)
+        fresh = [k for k, doc_id in enumerate(ids) if doc_id not in present]
+        batch = self.pipeline.sign([texts[k] for k in fresh])
+        keys = self._keys(batch.signatures)
+        with self.db:
+            for row, k in enumerate(fresh):
+                cursor = self.db.execute(
+                    "INSERT INTO docs (id, signature) VALUES (?, ?)", (ids[k], batch.signatures[row].tobytes())
+                )
+                if batch.nonempty[row]:
+                    doc = cursor.lastrowid
+                    self.db.executemany(
+                        "INSERT INTO bands VALUES (?, ?, ?)",
+                        [(band, int(key), doc) for band, key in enumerate(keys[row])],
+                    )
+        return [doc_id for doc_id in ids if doc_id in present]
+
+    def _present(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for lo in range(0, len(ids), 500):
+            chunk = list(ids[lo : lo + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in self.db.execute(f"SELECT id FROM docs WHERE id IN ({marks})", chunk))
+        return found
+
+    def query(self, texts: Sequence[str]) -> list[list[Match]]:
+        """For each text, the indexed documents whose estimated Jaccard reaches the threshold, most similar first."""
+        batch = self.pipeline.sign(texts)
+        keys = self._keys(batch.signatures)
+        out: list[list[Match]] = [[] for _ in texts]
+        dtype = self.pipeline.hasher.dtype
+        for q in np.flatnonzero(batch.nonempty):
+            clauses = " OR ".join("(band = ? AND key = ?)" for _ in range(keys.shape[1]))
+            params = [v for band, key in enumerate(keys[q]) for v in (band, int(key))]
+            rows = self.db.execute(
+                f"SELECT DISTINCT d.id, d.signature FROM bands b JOIN docs d ON d.doc = b.doc WHERE {clauses}", params
+            ).fetchall()
+            matches = []
+            for doc_id, blob in rows:
+                similarity = float((np.frombuffer(blob, dtype=dtype) == batch.signatures[q]).mean())
+                if similarity >= self.pipeline.cfg.lsh.threshold:
+                    matches.append(Match(doc_id, similarity))
+            out[q] = sorted(matches, key=lambda m: (-m.similarity, m.id))
+        return out
+
+    def close(self) -> None:
+        """Close the file; everything added is already committed."""
+        self.db.close()

@@ -1,0 +1,73 @@
+import json
+import random
+
+import pytest
+
+from dedup.cli import main
+from dedup.config import DedupConfig, ShingleConfig
+from dedup.index import IndexFileError, SignatureIndex
+from tests.conftest import SAMPLE, perturb
+
+
+@pytest.fixture(scope="module")
+def articles() -> list[dict]:
+    return [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+
+
+def test_query_finds_only_what_was_added_before(articles, tmp_path) -> None:
+    db = tmp_path / "news.db"
+    index = SignatureIndex(db, DedupConfig())
+    assert index.add([a["id"] for a in articles[:100]], [a["text"] for a in articles[:100]]) == []
+    copy = perturb(articles[5]["text"], random.Random(1))
+    results = index.query([copy, articles[150]["text"]])
+    assert [m.id for m in results[0]] == [articles[5]["id"]]
+    assert results[0][0].similarity >= 0.9
+    assert results[1] == []  # article 150 has not been added
+    index.close()
+
+    reopened = SignatureIndex(db)  # its own settings
+    assert len(reopened) == 100
+    assert reopened.add([articles[5]["id"], articles[150]["id"]], [copy, articles[150]["text"]]) == [articles[5]["id"]]
+    assert [m.id for m in reopened.query([articles[150]["text"]])[0]] == [articles[150]["id"]]
+
+
+def test_other_settings_are_refused(articles, tmp_path) -> None:
+    db = tmp_path / "news.db"
+    SignatureIndex(db, DedupConfig()).close()
+    with pytest.raises(IndexFileError, match=r"shingle\.n: index has 5, asked 3"):
+        SignatureIndex(db, DedupConfig(shingle=ShingleConfig(n=3)))
+
+
+def test_a_file_that_is_not_an_index_is_refused(tmp_path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("hello, this is not SQLite")
+    with pytest.raises(IndexFileError, match="not a dedup index"):
+        SignatureIndex(bogus)
+
+
+def test_cli_index_add_then_query(tmp_path, capsys) -> None:
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    (tmp_path / "day1.jsonl").write_text("\n".join(lines[:50]) + "\n", encoding="utf-8")
+    (tmp_path / "day2.jsonl").write_text("\n".join(lines[40:60]) + "\n", encoding="utf-8")
+    db = str(tmp_path / "idx.db")
+    assert main(["index", "add", db, str(tmp_path / "day1.jsonl")]) == 0
+    assert main(["index", "query", db, str(tmp_path / "day2.jsonl")]) == 0
+    out = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [r["id"] for r in out] == [json.loads(x)["id"] for x in lines[40:50]]
+    assert main(["index", "query", db, str(tmp_path / "day2.jsonl"), "--num-perm", "64"]) == 1
+    assert "minhash.num_perm: index has 128, asked 64" in capsys.readouterr().err
+
+
+def test_cli_corpus_summary_and_exit_status(tmp_path, capsys) -> None:
+    corpus = tmp_path / "c.jsonl"
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    corpus.write_text(
+        "\n".join([*lines[:30], lines[3].replace(json.loads(lines[3])["id"], "copy-3"), "{bad"]) + "\n",
+        encoding="utf-8",
+    )
+    assert main(["corpus", str(corpus), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "read 32, kept 30, duplicates 1, rejected 1" in out
+    assert "rejected 1: invalid_json" in out
+    assert main(["corpus", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o2")]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
