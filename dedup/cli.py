@@ -16,7 +16,7 @@ from dedup.index import IndexFileError, SignatureIndex, stored_config
 from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
 from dedup.paragraphs import find_repeats
 from dedup.pipeline import Pipeline
-from dedup.records import FieldNames, FileError, Record, Rejected, input_files, read_records
+from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
 from dedup.textio import InputError, atomic_write_text, read_text
 
 __all__ = ["main"]
@@ -145,22 +145,15 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     return 1 if manifest["file_errors"] else 0
 
 
+def _report(item: Rejected | FileError) -> None:
+    reason = f"rejected line {item.line}: {item.reason}" if isinstance(item, Rejected) else str(item)
+    print(f"dedup: {reason}", file=sys.stderr)
+
+
 def _corpus_records(args: argparse.Namespace) -> Iterator[list[Record]]:
     """Batches of usable records of ``args.input``; rejected rows and unreadable files are reported on stderr."""
     fields = FieldNames(id=args.id_field, text=args.text_field, date=args.date_field)
-    batch: list[Record] = []
-    for item in read_records(input_files(args.input), fields, args.max_chars):
-        if isinstance(item, Record):
-            batch.append(item)
-            if len(batch) >= args.batch_size:
-                yield batch
-                batch = []
-        elif isinstance(item, Rejected):
-            print(f"dedup: rejected line {item.line}: {item.reason}", file=sys.stderr)
-        else:
-            print(f"dedup: {item}", file=sys.stderr)
-    if batch:
-        yield batch
+    return batched(read_records(input_files(args.input), fields, args.max_chars), args.batch_size, _report)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ from tqdm import tqdm
 from dedup.config import DedupConfig
 from dedup.lsh import band_keys, candidate_pairs, connected_components, estimated_jaccard
 from dedup.pipeline import Pipeline
-from dedup.records import FieldNames, FileError, Record, Rejected, input_files, read_records
+from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
 
 __all__ = ["CorpusError", "CorpusOptions", "run_corpus"]
 
@@ -129,20 +129,6 @@ class _Documents:
     def column(self, name: str, dtype: type) -> np.ndarray:
         parts = getattr(self, name)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
-
-
-def _batches(items: Iterator[Record | Rejected | FileError], size: int, on_other) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    for item in items:
-        if isinstance(item, Record):
-            batch.append(item)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        else:
-            on_other(item)
-    if batch:
-        yield batch
 
 
 def _choose_kept(labels: np.ndarray, policy: str, length: np.ndarray, date: np.ndarray) -> np.ndarray:
@@ -274,7 +260,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions) 
         bar = tqdm(desc="read and sign", unit=" docs", disable=not opts.progress)
         try:
             with sig_path.open("wb") as sig_file:
-                for batch, (signatures, nonempty) in signer.map(_batches(records, opts.batch_size, on_other)):
+                for batch, (signatures, nonempty) in signer.map(batched(records, opts.batch_size, on_other)):
                     sig_file.write(np.ascontiguousarray(signatures).tobytes())
                     docs.add(batch, nonempty)
                     bar.update(len(batch))

@@ -9,12 +9,12 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["FieldNames", "FileError", "Record", "Rejected", "input_files", "parse_date", "read_records"]
+__all__ = ["FieldNames", "FileError", "Record", "Rejected", "batched", "input_files", "parse_date", "read_records"]
 
 _SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".parquet")
 
@@ -162,3 +162,20 @@ def read_records(
                         yield Record(index, line, doc_id, text, parse_date(obj.get(fields.date)))
         except FileError as err:
             yield err
+
+
+def batched(
+    items: Iterator[Record | Rejected | FileError], size: int, on_other: Callable[[Rejected | FileError], None]
+) -> Iterator[list[Record]]:
+    """Records in lists of ``size``; every Rejected or FileError goes to ``on_other`` as it comes."""
+    batch: list[Record] = []
+    for item in items:
+        if isinstance(item, Record):
+            batch.append(item)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        else:
+            on_other(item)
+    if batch:
+        yield batch
