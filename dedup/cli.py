@@ -122,6 +122,7 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
 def _cmd_corpus(args: argparse.Namespace) -> int:
     opts = CorpusOptions(
         keep=args.keep,
+        level=args.level,
         workers=args.workers or os.cpu_count() or 1,
         batch_size=args.batch_size,
         max_chars=args.max_chars,
@@ -219,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("first", "earliest", "longest"),
         default="first",
         help="which document of a cluster to keep (default: first seen)",
+    )
+    corpus.add_argument(
+        "--level",
+        choices=("document", "paragraph"),
+        default="document",
+        help="paragraph: also remove paragraphs repeated inside or across documents (boilerplate)",
     )
     corpus.add_argument("--workers", type=int, default=0, help="processes for signing (default: all cores)")
     _add_input_args(corpus)

@@ -17,8 +17,9 @@ import resource
 import shutil
 import time
 import zlib
+from array import array
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,8 +30,10 @@ from tqdm import tqdm
 
 from dedup.config import DedupConfig
 from dedup.lsh import band_keys, candidate_pairs, connected_components, estimated_jaccard
+from dedup.minhash import MinHasher
 from dedup.pipeline import Pipeline
 from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
+from dedup.segment import split_paragraphs
 
 __all__ = ["CorpusError", "CorpusOptions", "run_corpus"]
 
@@ -46,6 +49,7 @@ class CorpusOptions:
     """How a corpus run reads, keeps and writes."""
 
     keep: Literal["earliest", "longest", "first"] = "first"
+    level: Literal["document", "paragraph"] = "document"
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     batch_size: int = 2000
     max_chars: int = 10_000_000
@@ -55,6 +59,8 @@ class CorpusOptions:
     def __post_init__(self) -> None:
         if self.keep not in ("earliest", "longest", "first"):
             raise ValueError(f"keep must be earliest, longest or first, got {self.keep!r}")
+        if self.level not in ("document", "paragraph"):
+            raise ValueError(f"level must be document or paragraph, got {self.level!r}")
         if self.workers < 1 or self.batch_size < 1 or self.max_chars < 1:
             raise ValueError("workers, batch size and max chars must be positive")
 
@@ -83,15 +89,17 @@ class _Signer:
         if self.pool is None:
             _init_worker(cfg)
 
-    def map(self, batches: Iterator[list]) -> Iterator[tuple[list, tuple[np.ndarray, np.ndarray]]]:
+    def map(
+        self, batches: Iterator[list], texts_of: Callable[[list], list[str]]
+    ) -> Iterator[tuple[list, tuple[np.ndarray, np.ndarray]]]:
         """(batch, (signatures, nonempty)) for each batch, in input order."""
         if self.pool is None:
             for batch in batches:
-                yield batch, _sign_texts([r.text for r in batch])
+                yield batch, _sign_texts(texts_of(batch))
             return
         pending: deque[tuple[list, Future]] = deque()
         for batch in batches:
-            pending.append((batch, self.pool.submit(_sign_texts, [r.text for r in batch])))
+            pending.append((batch, self.pool.submit(_sign_texts, texts_of(batch))))
             if len(pending) >= self.window:
                 done, future = pending.popleft()
                 yield done, future.result()
@@ -102,6 +110,28 @@ class _Signer:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
+
+
+def _sign_to_disk(
+    signer: _Signer,
+    batches: Iterator[list],
+    texts_of: Callable[[list], list[str]],
+    path: Path,
+    hasher: MinHasher,
+    on_batch: Callable[[list], None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sign every batch into the file ``path``; returns its signatures (memory-mapped) and the non-empty mask."""
+    nonempty = []
+    with path.open("wb") as handle:
+        for batch, (signatures, mask) in signer.map(batches, texts_of):
+            handle.write(np.ascontiguousarray(signatures).tobytes())
+            nonempty.append(mask)
+            on_batch(batch)
+    n = sum(map(len, nonempty))
+    shape = (n, hasher.cfg.num_perm)
+    if not n:
+        return np.zeros(shape, dtype=hasher.dtype), np.zeros(0, dtype=bool)
+    return np.memmap(path, dtype=hasher.dtype, mode="r", shape=shape), np.concatenate(nonempty)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -116,15 +146,13 @@ class _Documents:
     line: list[np.ndarray] = field(default_factory=list)
     date: list[np.ndarray] = field(default_factory=list)
     length: list[np.ndarray] = field(default_factory=list)
-    nonempty: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, batch: list[Record], nonempty: np.ndarray) -> None:
+    def add(self, batch: list[Record]) -> None:
         self.ids.extend(r.id for r in batch)
         self.file.append(np.array([r.file for r in batch], dtype=np.int32))
         self.line.append(np.array([r.line for r in batch], dtype=np.int64))
         self.date.append(np.array([np.nan if r.date is None else r.date for r in batch], dtype=np.float64))
         self.length.append(np.array([len(r.text) for r in batch], dtype=np.int64))
-        self.nonempty.append(nonempty)
 
     def column(self, name: str, dtype: type) -> np.ndarray:
         parts = getattr(self, name)
@@ -192,16 +220,35 @@ def _publish(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_kept(files: list[Path], kept_lines: dict[int, np.ndarray], dest: Path) -> None:
-    """Copy the kept rows of each input file, in its own format, under ``dest``."""
+def _drop_lines(text: str, lines: set[int]) -> str:
+    return "\n".join(line for number, line in enumerate(text.split("\n"), start=1) if number not in lines)
+
+
+def _write_kept(
+    files: list[Path],
+    kept_lines: dict[int, np.ndarray],
+    dest: Path,
+    removed: dict[tuple[int, int], set[int]],
+    text_field: str,
+) -> None:
+    """Copy the kept rows of each input file, in its own format, under ``dest``.
+
+    Rows are copied byte for byte, except those with paragraphs in ``removed``: their text loses those lines.
+    """
     dest.mkdir()
     for index, wanted in kept_lines.items():
         path = files[index]
         target = dest / (f"{index:05d}-{path.name}" if len(files) > 1 else path.name)
         if path.name.endswith(".parquet"):
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
             table = pq.read_table(path)
+            texts = table.column(text_field).to_pylist()
+            for (f, row), lines in removed.items():
+                if f == index:
+                    texts[row - 1] = _drop_lines(texts[row - 1], lines)
+            table = table.set_column(table.schema.get_field_index(text_field), text_field, pa.array(texts))
             pq.write_table(table.filter(np.isin(np.arange(1, table.num_rows + 1), wanted)), target)
             continue
         opener = gzip.open if path.name.endswith(".gz") else open
@@ -209,10 +256,81 @@ def _write_kept(files: list[Path], kept_lines: dict[int, np.ndarray], dest: Path
         with opener(path, "rb") as src, opener(target, "wb") as dst:
             try:
                 for number, raw in enumerate(src, start=1):
-                    if number in keep:
-                        dst.write(raw if raw.endswith(b"\n") else raw + b"\n")
+                    if number not in keep:
+                        continue
+                    if (index, number) in removed:
+                        obj = json.loads(raw)
+                        obj[text_field] = _drop_lines(obj[text_field], removed[(index, number)])
+                        raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+                    dst.write(raw if raw.endswith(b"\n") else raw + b"\n")
             except (OSError, EOFError, zlib.error):
                 pass  # the rest of a damaged file was never read, and is reported in file_errors
+
+
+@dataclass(frozen=True)
+class _ParagraphEdits:
+    """What the paragraph pass removes: lines per kept document, and documents left with nothing."""
+
+    lines: dict[int, set[int]]
+    emptied: dict[int, tuple[int, float]]  # document -> (document holding the first occurrence, similarity)
+
+
+def _paragraph_pass(
+    files: list[Path],
+    docs: _Documents,
+    is_kept: np.ndarray,
+    signer: _Signer,
+    pipeline: Pipeline,
+    opts: CorpusOptions,
+    tmp: Path,
+) -> _ParagraphEdits:
+    """Near-duplicate paragraphs among the kept documents: every occurrence after the first is removed."""
+    file_col, line_col = docs.column("file", np.int32), docs.column("line", np.int64)
+    ordinal = {(int(f), int(line)): d for d, (f, line) in enumerate(zip(file_col, line_col, strict=True)) if is_kept[d]}
+    owner, para_line = array("q"), array("q")
+
+    def batches() -> Iterator[list[str]]:
+        texts: list[str] = []
+        for item in read_records(files, opts.fields, opts.max_chars):
+            doc = ordinal.get((item.file, item.line)) if isinstance(item, Record) else None
+            for paragraph in split_paragraphs(item.text) if doc is not None else ():
+                owner.append(doc)
+                para_line.append(paragraph.line)
+                texts.append(paragraph.text)
+                if len(texts) >= opts.batch_size:
+                    yield texts
+                    texts = []
+        if texts:
+            yield texts
+
+    path = tmp / "paragraphs.bin"
+    signatures, nonempty = _sign_to_disk(signer, batches(), list, path, pipeline.hasher, lambda b: None)
+    pairs, _ = _similar_pairs(signatures, nonempty, pipeline)
+    labels = connected_components(len(owner), pairs)
+    removed = np.flatnonzero(labels != np.arange(len(labels)))
+    sims = estimated_jaccard(signatures, np.stack([removed, labels[removed]], axis=1)) if len(removed) else []
+    del signatures
+    path.unlink()
+    owners, lines = np.frombuffer(owner, dtype=np.int64), np.frombuffer(para_line, dtype=np.int64)
+    edits: dict[int, set[int]] = {}
+    with (tmp / "paragraphs_removed.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "line", "first_id", "first_line", "similarity"])
+        for p, sim in zip(removed.tolist(), sims, strict=True):
+            first = labels[p]
+            edits.setdefault(int(owners[p]), set()).add(int(lines[p]))
+            writer.writerow(
+                [docs.ids[owners[p]], lines[p], docs.ids[owners[first]], lines[first], round(float(sim), 4)]
+            )
+    total = np.bincount(owners, minlength=len(is_kept))
+    first_paragraph = np.zeros(len(is_kept), dtype=np.int64)
+    first_paragraph[owners[::-1]] = np.arange(len(owners))[::-1]
+    emptied = {}
+    for doc, gone in edits.items():
+        if len(gone) == total[doc]:
+            p = first_paragraph[doc]
+            emptied[doc] = (int(owners[labels[p]]), float(sims[np.searchsorted(removed, p)]))
+    return _ParagraphEdits({d: g for d, g in edits.items() if d not in emptied}, emptied)
 
 
 def run_corpus(
@@ -226,23 +344,24 @@ def run_corpus(
         raise CorpusError(str(err)) from None
     pipeline = Pipeline(cfg)
     tmp = _prepare_out(out)
+    signer = _Signer(cfg, opts.workers)
     try:
-        manifest = _run(files, tmp, pipeline, opts)
+        manifest = _run(files, tmp, pipeline, opts, signer)
         _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        signer.close()
     return manifest
 
 
-def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions) -> dict:
+def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, signer: _Signer) -> dict:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     docs = _Documents()
     reasons: Counter[str] = Counter()
     file_errors: list[str] = []
-    num_perm = pipeline.cfg.minhash.num_perm
-    sig_path = tmp / "signatures.u32"
 
     with (tmp / "rejected.csv").open("w", newline="", encoding="utf-8") as rejected_file:
         rejected = csv.writer(rejected_file)
@@ -255,30 +374,23 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions) 
             reasons[item.kind] += 1
             rejected.writerow([files[item.file].name, item.line, item.id or "", item.kind, item.reason])
 
-        signer = _Signer(pipeline.cfg, opts.workers)
-        records = read_records(files, opts.fields, opts.max_chars)
-        bar = tqdm(desc="read and sign", unit=" docs", disable=not opts.progress)
-        try:
-            with sig_path.open("wb") as sig_file:
-                for batch, (signatures, nonempty) in signer.map(batched(records, opts.batch_size, on_other)):
-                    sig_file.write(np.ascontiguousarray(signatures).tobytes())
-                    docs.add(batch, nonempty)
-                    bar.update(len(batch))
-        finally:
-            bar.close()
-            signer.close()
+        records = batched(read_records(files, opts.fields, opts.max_chars), opts.batch_size, on_other)
+        with tqdm(desc="read and sign", unit=" docs", disable=not opts.progress) as bar:
+
+            def on_batch(batch: list[Record]) -> None:
+                docs.add(batch)
+                bar.update(len(batch))
+
+            signatures, nonempty = _sign_to_disk(
+                signer, records, lambda b: [r.text for r in b], tmp / "signatures.bin", pipeline.hasher, on_batch
+            )
     timings["read_and_sign"] = time.perf_counter() - start
 
     n = len(docs.ids)
     if n == 0 and file_errors:
         raise CorpusError("no input could be read: " + "; ".join(file_errors))
-    signatures = (
-        np.memmap(sig_path, dtype=pipeline.hasher.dtype, mode="r", shape=(n, num_perm))
-        if n
-        else np.zeros((0, num_perm), dtype=pipeline.hasher.dtype)
-    )
     t = time.perf_counter()
-    pairs, _ = _similar_pairs(signatures, docs.column("nonempty", bool), pipeline)
+    pairs, _ = _similar_pairs(signatures, nonempty, pipeline)
     timings["candidates_and_verify"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -287,15 +399,26 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions) 
     is_kept = kept_of == np.arange(n)
     timings["cluster"] = time.perf_counter() - t
 
+    edits = _ParagraphEdits({}, {})
+    if opts.level == "paragraph":
+        t = time.perf_counter()
+        edits = _paragraph_pass(files, docs, is_kept, signer, pipeline, opts, tmp)
+        for doc, (source, _) in edits.emptied.items():
+            kept_of[kept_of == doc] = source  # its cluster now points at the document holding its text
+        is_kept = kept_of == np.arange(n)
+        timings["paragraphs"] = time.perf_counter() - t
+
     t = time.perf_counter()
     dupes = np.flatnonzero(~is_kept)
     similarity = estimated_jaccard(signatures, np.stack([dupes, kept_of[dupes]], axis=1)) if len(dupes) else []
-    _write_duplicates(tmp, docs.ids, dupes, labels, kept_of, similarity)
+    levels = ["paragraph" if d in edits.emptied else "document" for d in dupes.tolist()]
+    _write_duplicates(tmp, docs.ids, dupes, labels, kept_of, similarity, levels)
     file_col, line_col = docs.column("file", np.int32), docs.column("line", np.int64)
     kept_lines = {int(f): np.sort(line_col[is_kept & (file_col == f)]) for f in np.unique(file_col[is_kept])}
-    _write_kept(files, kept_lines, tmp / "kept")
+    removed = {(int(file_col[d]), int(line_col[d])): lines for d, lines in edits.lines.items()}
+    _write_kept(files, kept_lines, tmp / "kept", removed, opts.fields.text)
     del signatures
-    sig_path.unlink()
+    (tmp / "signatures.bin").unlink()
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
 
@@ -311,6 +434,8 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions) 
         },
         "clusters_with_duplicates": len(np.unique(labels[dupes])),
         "undated": int(np.isnan(docs.column("date", np.float64)).sum()),
+        "paragraphs_removed": sum(map(len, edits.lines.values())),
+        "emptied_by_paragraph_dedup": len(edits.emptied),
         "rejected_by_reason": dict(sorted(reasons.items())),
         "file_errors": file_errors,
         "settings": {
@@ -323,6 +448,8 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions) 
         "peak_memory_mb": _peak_memory_mb(),
         "outputs": {"kept": "kept/", "duplicates": "duplicates.csv", "rejected": "rejected.csv"},
     }
+    if opts.level == "paragraph":
+        manifest["outputs"]["paragraphs_removed"] = "paragraphs_removed.csv"
     if (tmp / "duplicates.parquet").exists():
         manifest["outputs"]["duplicates_parquet"] = "duplicates.parquet"
     (tmp / _MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -330,29 +457,39 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions) 
 
 
 def _write_duplicates(
-    tmp: Path, ids: list[str], dupes: np.ndarray, labels: np.ndarray, kept_of: np.ndarray, similarity
+    tmp: Path,
+    ids: list[str],
+    dupes: np.ndarray,
+    labels: np.ndarray,
+    kept_of: np.ndarray,
+    similarity,
+    levels: list[str],
 ) -> None:
-    """duplicates.csv (and .parquet where pyarrow is installed): id, cluster, kept_id, similarity."""
+    """duplicates.csv (and .parquet where pyarrow is installed): id, cluster, kept_id, similarity, level.
+
+    ``level`` is ``paragraph`` for a document dropped because every paragraph of it appears earlier.
+    """
     rows = [
-        (ids[d], int(labels[d]), ids[kept_of[d]], round(float(s), 4))
-        for d, s in zip(dupes.tolist(), similarity, strict=True)
+        (ids[d], int(labels[d]), ids[kept_of[d]], round(float(s), 4), level)
+        for d, s, level in zip(dupes.tolist(), similarity, levels, strict=True)
     ]
     with (tmp / "duplicates.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["id", "cluster", "kept_id", "similarity"])
+        writer.writerow(["id", "cluster", "kept_id", "similarity", "level"])
         writer.writerows(rows)
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         return
-    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
     table = pa.table(
         {
             "id": pa.array(columns[0], pa.string()),
             "cluster": pa.array(columns[1], pa.int64()),
             "kept_id": pa.array(columns[2], pa.string()),
             "similarity": pa.array(columns[3], pa.float64()),
+            "level": pa.array(columns[4], pa.string()),
         }
     )
     pq.write_table(table, tmp / "duplicates.parquet")

@@ -172,3 +172,31 @@ def test_outputs_replace_atomically_and_refuse_foreign_folders(planted, tmp_path
 def test_missing_input_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(CorpusError, match="no such file or folder"):
         run_corpus(tmp_path / "nope.jsonl", tmp_path / "out")
+
+
+def test_paragraph_level_removes_repeats_inside_and_across_documents(seed_text, tmp_path) -> None:
+    pytest.importorskip("pyarrow")
+    lines = seed_text.split("\n")
+    article = json.loads(SAMPLE.read_text(encoding="utf-8").splitlines()[0])["text"]
+    docs = [
+        {"id": "page", "text": seed_text},  # the article twice, and the republisher's footer
+        {"id": "other", "text": article + "\n" + "\n".join(lines[41:43])},  # carries the same footer
+        {"id": "excerpt", "text": "\n".join(lines[5:9])},  # nothing of its own
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(level="paragraph", workers=1))
+    assert manifest["counts"] == {"read": 3, "kept": 2, "duplicates": 1, "rejected": 0}
+    assert manifest["paragraphs_removed"] == 19 + 2
+    with (tmp_path / "out" / "duplicates.csv").open(encoding="utf-8") as handle:
+        assert [(r["id"], r["kept_id"], r["level"]) for r in csv.DictReader(handle)] == [
+            ("excerpt", "page", "paragraph")
+        ]
+    kept = {d["id"]: d["text"] for d in map(json.loads, (tmp_path / "out" / "kept" / "c.jsonl").open(encoding="utf-8"))}
+    assert kept["page"].split("\n") == lines[:21] + lines[40:]
+    assert kept["other"] == article
+    with (tmp_path / "out" / "paragraphs_removed.csv").open(encoding="utf-8") as handle:
+        removed = [(r["id"], int(r["line"]), r["first_id"], int(r["first_line"])) for r in csv.DictReader(handle)]
+    assert ("page", 22, "page", 1) in removed
+    footer_line = len(article.split("\n")) + 1
+    assert ("other", footer_line, "page", 42) in removed
