@@ -29,7 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dedup.config import DedupConfig
-from dedup.lsh import band_keys, candidate_pairs, connected_components, estimated_jaccard
+from dedup.lsh import connected_components, estimated_jaccard
 from dedup.minhash import MinHasher
 from dedup.pipeline import Pipeline
 from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
@@ -175,24 +175,6 @@ def _choose_kept(labels: np.ndarray, policy: str, length: np.ndarray, date: np.n
     return best[labels]
 
 
-def _similar_pairs(signatures: np.ndarray, nonempty: np.ndarray, pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
-    """Verified similar pairs, one band at a time so that memory stays at a few arrays of N."""
-    rows = np.flatnonzero(nonempty)
-    found = []
-    r = pipeline.rows
-    for band in range(pipeline.bands):
-        keys = band_keys(np.asarray(signatures[rows, band * r : (band + 1) * r]), 1, r)
-        pairs = rows[candidate_pairs(keys, pipeline.cfg.lsh.max_bucket_pairs)]
-        if len(pairs):
-            found.append(pairs)
-    if not found:
-        return np.empty((0, 2), dtype=np.int64), np.empty(0)
-    pairs = np.unique(np.concatenate(found), axis=0)
-    sims = estimated_jaccard(signatures, pairs)
-    keep = sims >= pipeline.cfg.lsh.threshold
-    return pairs[keep], sims[keep]
-
-
 def _peak_memory_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -305,7 +287,7 @@ def _paragraph_pass(
 
     path = tmp / "paragraphs.bin"
     signatures, nonempty = _sign_to_disk(signer, batches(), list, path, pipeline.hasher, lambda b: None)
-    pairs, _ = _similar_pairs(signatures, nonempty, pipeline)
+    pairs, _ = pipeline.similar_pairs(signatures, nonempty)
     labels = connected_components(len(owner), pairs)
     removed = np.flatnonzero(labels != np.arange(len(labels)))
     sims = estimated_jaccard(signatures, np.stack([removed, labels[removed]], axis=1)) if len(removed) else []
@@ -390,7 +372,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     if n == 0 and file_errors:
         raise CorpusError("no input could be read: " + "; ".join(file_errors))
     t = time.perf_counter()
-    pairs, _ = _similar_pairs(signatures, nonempty, pipeline)
+    pairs, _ = pipeline.similar_pairs(signatures, nonempty)
     timings["candidates_and_verify"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,17 +49,33 @@ class Pipeline:
         return SignedBatch(hashes, offsets, self.hasher.sign(hashes, offsets))
 
     def candidates(self, signatures: np.ndarray, nonempty: np.ndarray) -> np.ndarray:
-        """LSH candidate pairs (global row indices) among the non-empty records."""
-        rows = np.flatnonzero(nonempty)
-        keys = band_keys(signatures[rows], self.bands, self.rows)
-        return rows[candidate_pairs(keys, self.cfg.lsh.max_bucket_pairs)]
+        """LSH candidate pairs ``(i, j)``, ``i < j``, among the non-empty records.
 
-    def similar_pairs(self, batch: SignedBatch, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate pairs whose Jaccard (estimated, or exact on shingle sets) reaches the threshold."""
-        pairs = self.candidates(batch.signatures, batch.nonempty)
-        if exact:
-            sims = np.array([exact_jaccard(batch.shingle_set(i), batch.shingle_set(j)) for i, j in pairs])
+        One band at a time, so that memory stays at a few arrays of N even when
+        ``signatures`` is a memory-mapped file larger than RAM.
+        """
+        rows = np.flatnonzero(nonempty)
+        n, r = len(signatures), self.rows
+        found = []
+        for band in range(self.bands):
+            keys = band_keys(np.asarray(signatures[rows, band * r : (band + 1) * r]), 1, r)
+            pairs = rows[candidate_pairs(keys, self.cfg.lsh.max_bucket_pairs)]
+            found.append(pairs[:, 0] * n + pairs[:, 1])
+        codes = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
+
+    def similar_pairs(
+        self,
+        signatures: np.ndarray,
+        nonempty: np.ndarray,
+        shingle_set: Callable[[int], np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs whose Jaccard reaches the threshold, with it: estimated from the
+        signatures, or exact when ``shingle_set`` gives each record's shingle hashes."""
+        pairs = self.candidates(signatures, nonempty)
+        if shingle_set is not None:
+            sims = np.array([exact_jaccard(shingle_set(i), shingle_set(j)) for i, j in pairs.tolist()])
         else:
-            sims = estimated_jaccard(batch.signatures, pairs)
+            sims = estimated_jaccard(signatures, pairs)
         keep = sims >= self.cfg.lsh.threshold if len(pairs) else np.zeros(0, dtype=bool)
         return pairs[keep], sims[keep]
