@@ -9,16 +9,10 @@ import pytest
 from dedup.config import DedupConfig
 from dedup.corpus import CorpusError, CorpusOptions, run_corpus
 from dedup.lsh import exact_jaccard
+from dedup.noise import edit_words, perturb
 from dedup.pipeline import Pipeline
 from dedup.records import parse_date
-from tests.conftest import SAMPLE, perturb
-
-
-def _edit_words(text: str, share: float, rng: random.Random) -> str:
-    words = text.split(" ")
-    for i in rng.sample(range(len(words)), int(len(words) * share)):
-        words[i] = "كلمة"
-    return " ".join(words)
+from tests.conftest import SAMPLE
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +28,7 @@ def planted(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         if kind == "noisy":
             text = perturb(text, rng)
         elif kind == "edited":
-            text = _edit_words(text, 0.01, rng)  # 5-gram Jaccard about 0.9; 3% would be about 0.75
+            text = edit_words(text, 0.01, rng)  # 5-gram Jaccard about 0.9; 3% would be about 0.75
         copy = {**doc, "id": f"{doc['id']}-{kind}-copy", "text": text, "published": "2018-01-01T00:00:00"}
         sources[copy["id"]] = doc["id"]
         rows.append(copy)

@@ -6,7 +6,8 @@ import pytest
 from dedup.cli import main
 from dedup.config import DedupConfig, ShingleConfig
 from dedup.index import IndexFileError, SignatureIndex
-from tests.conftest import SAMPLE, perturb
+from dedup.noise import perturb
+from tests.conftest import SAMPLE
 
 
 @pytest.fixture(scope="module")

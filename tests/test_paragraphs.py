@@ -3,10 +3,10 @@ import random
 import pytest
 
 from dedup.config import DedupConfig, LSHConfig
+from dedup.noise import perturb
 from dedup.paragraphs import find_repeats
 from dedup.pipeline import Pipeline
 from dedup.segment import split_paragraphs
-from tests.conftest import perturb
 
 BODY = range(1, 20)  # lines 1-19: the article; lines 22-40 repeat them
 
