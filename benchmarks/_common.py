@@ -85,3 +85,41 @@ def print_table(headers: list[str], rows: list[list]) -> None:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
         if k == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def saudinewsnet_jsonl(dest: Path, limit: int | None = None) -> Path:
+    """SaudiNewsNet as a corpus JSONL (id, outlet, url, published, title, text), written once and reused."""
+    if dest.exists():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        for n, article in enumerate(saudinewsnet(limit)):
+            row = {
+                "id": f"snn-{n:06d}",
+                "outlet": article.get("source"),
+                "url": article.get("url"),
+                "published": (article.get("date_extracted") or "").replace(" ", "T"),
+                "title": article.get("title"),
+                "text": article.get("content"),
+            }
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(dest)
+    return dest
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def save_plot(fig, name: str) -> Path:
+    """Save a matplotlib figure as results/<name>.png, atomically."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.png"
+    tmp = RESULTS / f"{name}.tmp.png"
+    fig.savefig(tmp, dpi=110)
+    tmp.replace(path)
+    return path

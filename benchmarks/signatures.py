@@ -12,7 +12,7 @@ import os
 os.environ.setdefault("RAYON_NUM_THREADS", "1")  # rensa on one core too
 
 import numpy as np
-from _common import RESULTS, paragraphs, print_table, single_core, timed, write_results
+from _common import RESULTS, paragraphs, print_table, save_plot, single_core, timed, write_results
 from datasketch import MinHash
 
 from dedup.config import DedupConfig, MinHashConfig, ShingleConfig
@@ -111,9 +111,7 @@ def _plot(rows: list[list]) -> None:
     ax.set_xlabel("records per second (log scale, one core)")
     ax.set_title("MinHash signing of Arabic paragraphs")
     fig.tight_layout()
-    tmp = RESULTS / "signatures.tmp.png"
-    fig.savefig(tmp, dpi=110)
-    tmp.replace(RESULTS / "signatures.png")
+    save_plot(fig, "signatures")
 
 
 if __name__ == "__main__":

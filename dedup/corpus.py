@@ -29,7 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dedup.config import DedupConfig
-from dedup.lsh import connected_components, estimated_jaccard
+from dedup.lsh import connected_components
 from dedup.minhash import MinHasher
 from dedup.pipeline import Pipeline
 from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
@@ -75,9 +75,9 @@ def _init_worker(cfg: DedupConfig) -> None:
     _worker_pipeline = Pipeline(cfg)
 
 
-def _sign_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _sign_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     batch = _worker_pipeline.sign(texts)
-    return batch.signatures, batch.nonempty
+    return batch.signatures, batch.hashes, np.diff(batch.offsets)
 
 
 class _Signer:
@@ -91,8 +91,8 @@ class _Signer:
 
     def map(
         self, batches: Iterator[list], texts_of: Callable[[list], list[str]]
-    ) -> Iterator[tuple[list, tuple[np.ndarray, np.ndarray]]]:
-        """(batch, (signatures, nonempty)) for each batch, in input order."""
+    ) -> Iterator[tuple[list, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """(batch, (signatures, shingle sets, set sizes)) for each batch, in input order."""
         if self.pool is None:
             for batch in batches:
                 yield batch, _sign_texts(texts_of(batch))
@@ -112,26 +112,52 @@ class _Signer:
             self.pool.shutdown(cancel_futures=True)
 
 
+@dataclass(frozen=True)
+class _Signed:
+    """Signatures and shingle sets of every record, memory-mapped from files in the work folder."""
+
+    signatures: np.ndarray
+    sets: np.ndarray
+    offsets: np.ndarray
+
+    @property
+    def nonempty(self) -> np.ndarray:
+        return self.offsets[1:] > self.offsets[:-1]
+
+    def similar_pairs(self, pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
+        return pipeline.similar_pairs(self.signatures, self.nonempty, (self.sets, self.offsets))
+
+    def similarity(self, pipeline: Pipeline, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return pipeline.similarity(self.signatures, np.stack([a, b], axis=1), (self.sets, self.offsets))
+
+
 def _sign_to_disk(
     signer: _Signer,
     batches: Iterator[list],
     texts_of: Callable[[list], list[str]],
-    path: Path,
+    stem: Path,
     hasher: MinHasher,
     on_batch: Callable[[list], None],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sign every batch into the file ``path``; returns its signatures (memory-mapped) and the non-empty mask."""
-    nonempty = []
-    with path.open("wb") as handle:
-        for batch, (signatures, mask) in signer.map(batches, texts_of):
-            handle.write(np.ascontiguousarray(signatures).tobytes())
-            nonempty.append(mask)
+) -> _Signed:
+    """Sign every batch into files ``stem``.sig and ``stem``.sets; memory holds only 8 bytes per record."""
+    sizes = []
+    with stem.with_suffix(".sig").open("wb") as sig_file, stem.with_suffix(".sets").open("wb") as set_file:
+        for batch, (signatures, sets, set_sizes) in signer.map(batches, texts_of):
+            sig_file.write(np.ascontiguousarray(signatures).tobytes())
+            set_file.write(np.ascontiguousarray(sets, dtype=np.uint32).tobytes())
+            sizes.append(set_sizes)
             on_batch(batch)
-    n = sum(map(len, nonempty))
-    shape = (n, hasher.cfg.num_perm)
-    if not n:
-        return np.zeros(shape, dtype=hasher.dtype), np.zeros(0, dtype=bool)
-    return np.memmap(path, dtype=hasher.dtype, mode="r", shape=shape), np.concatenate(nonempty)
+    offsets = np.zeros(sum(map(len, sizes)) + 1, dtype=np.int64)
+    if sizes:
+        np.cumsum(np.concatenate(sizes), out=offsets[1:])
+    n = len(offsets) - 1
+    signatures = np.zeros((0, hasher.cfg.num_perm), dtype=hasher.dtype)
+    sets = np.zeros(0, dtype=np.uint32)
+    if n:
+        signatures = np.memmap(stem.with_suffix(".sig"), dtype=hasher.dtype, mode="r", shape=(n, hasher.cfg.num_perm))
+    if offsets[-1]:
+        sets = np.memmap(stem.with_suffix(".sets"), dtype=np.uint32, mode="r", shape=(int(offsets[-1]),))
+    return _Signed(signatures, sets, offsets)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -285,14 +311,11 @@ def _paragraph_pass(
         if texts:
             yield texts
 
-    path = tmp / "paragraphs.bin"
-    signatures, nonempty = _sign_to_disk(signer, batches(), list, path, pipeline.hasher, lambda b: None)
-    pairs, _ = pipeline.similar_pairs(signatures, nonempty)
+    signed = _sign_to_disk(signer, batches(), list, tmp / "paragraphs", pipeline.hasher, lambda b: None)
+    pairs, _ = signed.similar_pairs(pipeline)
     labels = connected_components(len(owner), pairs)
     removed = np.flatnonzero(labels != np.arange(len(labels)))
-    sims = estimated_jaccard(signatures, np.stack([removed, labels[removed]], axis=1)) if len(removed) else []
-    del signatures
-    path.unlink()
+    sims = signed.similarity(pipeline, removed, labels[removed])
     owners, lines = np.frombuffer(owner, dtype=np.int64), np.frombuffer(para_line, dtype=np.int64)
     edits: dict[int, set[int]] = {}
     with (tmp / "paragraphs_removed.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -363,8 +386,8 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
                 docs.add(batch)
                 bar.update(len(batch))
 
-            signatures, nonempty = _sign_to_disk(
-                signer, records, lambda b: [r.text for r in b], tmp / "signatures.bin", pipeline.hasher, on_batch
+            signed = _sign_to_disk(
+                signer, records, lambda b: [r.text for r in b], tmp / "documents", pipeline.hasher, on_batch
             )
     timings["read_and_sign"] = time.perf_counter() - start
 
@@ -372,7 +395,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     if n == 0 and file_errors:
         raise CorpusError("no input could be read: " + "; ".join(file_errors))
     t = time.perf_counter()
-    pairs, _ = pipeline.similar_pairs(signatures, nonempty)
+    pairs, _ = signed.similar_pairs(pipeline)
     timings["candidates_and_verify"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -392,15 +415,16 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
 
     t = time.perf_counter()
     dupes = np.flatnonzero(~is_kept)
-    similarity = estimated_jaccard(signatures, np.stack([dupes, kept_of[dupes]], axis=1)) if len(dupes) else []
+    similarity = signed.similarity(pipeline, dupes, kept_of[dupes])
     levels = ["paragraph" if d in edits.emptied else "document" for d in dupes.tolist()]
     _write_duplicates(tmp, docs.ids, dupes, labels, kept_of, similarity, levels)
     file_col, line_col = docs.column("file", np.int32), docs.column("line", np.int64)
     kept_lines = {int(f): np.sort(line_col[is_kept & (file_col == f)]) for f in np.unique(file_col[is_kept])}
     removed = {(int(file_col[d]), int(line_col[d])): lines for d, lines in edits.lines.items()}
     _write_kept(files, kept_lines, tmp / "kept", removed, opts.fields.text)
-    del signatures
-    (tmp / "signatures.bin").unlink()
+    for stem in ("documents", "paragraphs"):
+        for suffix in (".sig", ".sets"):
+            (tmp / stem).with_suffix(suffix).unlink(missing_ok=True)
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
 

@@ -22,7 +22,7 @@ from dedup.pipeline import Pipeline
 
 __all__ = ["IndexFileError", "Match", "SignatureIndex", "config_from_description", "stored_config"]
 
-_SCHEMA = 1
+_SCHEMA = 2
 
 
 class IndexFileError(Exception):
@@ -104,7 +104,9 @@ class SignatureIndex:
             self.db.executescript(
                 """
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE docs (doc INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, signature BLOB NOT NULL);
+                CREATE TABLE docs (
+                    doc INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, signature BLOB NOT NULL, shingles BLOB NOT NULL
+                );
                 CREATE TABLE bands (band INTEGER NOT NULL, key INTEGER NOT NULL, doc INTEGER NOT NULL);
                 CREATE INDEX bands_by_key ON bands (band, key);
                 """
@@ -129,7 +131,8 @@ class SignatureIndex:
         with self.db:
             for row, k in enumerate(fresh):
                 cursor = self.db.execute(
-                    "INSERT INTO docs (id, signature) VALUES (?, ?)", (ids[k], batch.signatures[row].tobytes())
+                    "INSERT INTO docs (id, signature, shingles) VALUES (?, ?, ?)",
+                    (ids[k], batch.signatures[row].tobytes(), batch.shingle_set(row).tobytes()),
                 )
                 if batch.nonempty[row]:
                     doc = cursor.lastrowid
@@ -153,18 +156,27 @@ class SignatureIndex:
         keys = self._keys(batch.signatures)
         out: list[list[Match]] = [[] for _ in texts]
         dtype = self.pipeline.hasher.dtype
+        clauses = " OR ".join("(band = ? AND key = ?)" for _ in range(keys.shape[1]))
         for q in np.flatnonzero(batch.nonempty):
-            clauses = " OR ".join("(band = ? AND key = ?)" for _ in range(keys.shape[1]))
             params = [v for band, key in enumerate(keys[q]) for v in (band, int(key))]
             rows = self.db.execute(
-                f"SELECT DISTINCT d.id, d.signature FROM bands b JOIN docs d ON d.doc = b.doc WHERE {clauses}", params
+                "SELECT DISTINCT d.id, d.signature, d.shingles FROM bands b JOIN docs d ON d.doc = b.doc "
+                f"WHERE {clauses}",
+                params,
             ).fetchall()
-            matches = []
-            for doc_id, blob in rows:
-                similarity = float((np.frombuffer(blob, dtype=dtype) == batch.signatures[q]).mean())
-                if similarity >= self.pipeline.cfg.lsh.threshold:
-                    matches.append(Match(doc_id, similarity))
-            out[q] = sorted(matches, key=lambda m: (-m.similarity, m.id))
+            if not rows:
+                continue
+            # The query and its candidates as one small batch: row 0 is the query.
+            signatures = np.vstack([batch.signatures[q], *(np.frombuffer(r[1], dtype=dtype) for r in rows)])
+            sets = [batch.shingle_set(q), *(np.frombuffer(r[2], dtype=np.uint32) for r in rows)]
+            offsets = np.concatenate(([0], np.cumsum([len(x) for x in sets])))
+            pairs = np.stack([np.zeros(len(rows), dtype=np.int64), np.arange(1, len(rows) + 1)], axis=1)
+            sims = self.pipeline.similarity(signatures, pairs, (np.concatenate(sets), offsets))
+            matches = [Match(r[0], float(s)) for r, s in zip(rows, sims, strict=True)]
+            out[q] = sorted(
+                (m for m in matches if m.similarity >= self.pipeline.cfg.lsh.threshold),
+                key=lambda m: (-m.similarity, m.id),
+            )
         return out
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from numba import njit
 from scipy.integrate import quad
 
 from dedup.config import LSHConfig
@@ -16,6 +17,7 @@ __all__ = [
     "connected_components",
     "estimated_jaccard",
     "exact_jaccard",
+    "jaccard_of_pairs",
     "optimal_params",
 ]
 
@@ -37,10 +39,10 @@ def optimal_params(threshold: float, num_perm: int, false_positive_weight: float
 
 
 def band_params(cfg: LSHConfig, num_perm: int) -> tuple[int, int]:
-    """The configured bands × rows, or the optimum for the threshold."""
+    """The configured bands × rows, or the optimum for the banding threshold."""
     if cfg.bands is not None:
         return cfg.bands, cfg.rows
-    return optimal_params(cfg.threshold, num_perm, cfg.false_positive_weight)
+    return optimal_params(cfg.banding_threshold, num_perm, cfg.false_positive_weight)
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -97,11 +99,38 @@ def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray, chunk: int = 65
 
 
 def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Jaccard similarity of two sorted arrays of distinct shingle hashes."""
-    if not len(a) and not len(b):
-        return 0.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / (len(a) + len(b) - inter)
+    """Jaccard similarity of two sorted arrays of distinct shingle hashes (0 for two empty sets)."""
+    both = np.concatenate([a, b])
+    return float(_pair_jaccard(both, np.array([0, len(a), len(both)]), np.array([[0, 1]]))[0])
+
+
+def jaccard_of_pairs(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Exact Jaccard of each pair of records, whose shingle sets are sorted distinct runs of ``sets``."""
+    if not len(pairs):
+        return np.zeros(0, dtype=np.float64)
+    return _pair_jaccard(np.asarray(sets), np.asarray(offsets, dtype=np.int64), np.asarray(pairs, dtype=np.int64))
+
+
+@njit(cache=True, nogil=True)
+def _pair_jaccard(sets, offsets, pairs):  # pragma: no cover - compiled
+    out = np.zeros(pairs.shape[0], dtype=np.float64)
+    for k in range(pairs.shape[0]):
+        i, j = pairs[k, 0], pairs[k, 1]
+        a, a_end, b, b_end = offsets[i], offsets[i + 1], offsets[j], offsets[j + 1]
+        size = (a_end - a) + (b_end - b)
+        inter = 0
+        while a < a_end and b < b_end:
+            if sets[a] == sets[b]:
+                inter += 1
+                a += 1
+                b += 1
+            elif sets[a] < sets[b]:
+                a += 1
+            else:
+                b += 1
+        if size > 0:
+            out[k] = inter / (size - inter)
+    return out
 
 
 def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:

@@ -53,7 +53,7 @@ def find_repeats(text: str, pipeline: Pipeline, mode: Literal["line", "blank"] =
     """
     paragraphs = split_paragraphs(text, mode)
     batch = pipeline.sign([p.text for p in paragraphs])
-    pairs, _ = pipeline.similar_pairs(batch.signatures, batch.nonempty, batch.shingle_set)
+    pairs, _ = pipeline.similar_in_batch(batch)
     labels = connected_components(len(paragraphs), pairs)
     threshold = pipeline.cfg.lsh.threshold
     seen: dict[int, list[int]] = {}

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from dedup.config import DedupConfig
-from dedup.lsh import band_keys, band_params, candidate_pairs, estimated_jaccard, exact_jaccard
+from dedup.lsh import band_keys, band_params, candidate_pairs, estimated_jaccard, jaccard_of_pairs
 from dedup.minhash import MinHasher
 from dedup.normalize import get_profile
-from dedup.shingle import hash_codepoints
+from dedup.shingle import hash_codepoints, shingle_sets
 
 __all__ = ["Pipeline", "SignedBatch"]
 
 
 @dataclass(frozen=True)
 class SignedBatch:
-    """Shingle hashes (flat, with record offsets) and MinHash signatures of a batch."""
+    """Shingle sets (sorted distinct hashes, flat, with record offsets) and MinHash signatures of a batch."""
 
     hashes: np.ndarray
     offsets: np.ndarray
@@ -31,7 +31,7 @@ class SignedBatch:
 
     def shingle_set(self, row: int) -> np.ndarray:
         """The sorted distinct shingle hashes of one record."""
-        return np.unique(self.hashes[self.offsets[row] : self.offsets[row + 1]])
+        return self.hashes[self.offsets[row] : self.offsets[row + 1]]
 
 
 class Pipeline:
@@ -45,8 +45,8 @@ class Pipeline:
 
     def sign(self, texts: Sequence[str]) -> SignedBatch:
         """Normalize, shingle and sign a batch of raw texts."""
-        hashes, offsets = hash_codepoints(*self.profile.normalize_batch(texts), self.cfg.shingle)
-        return SignedBatch(hashes, offsets, self.hasher.sign(hashes, offsets))
+        sets, offsets = shingle_sets(*hash_codepoints(*self.profile.normalize_batch(texts), self.cfg.shingle))
+        return SignedBatch(sets, offsets, self.hasher.sign(sets, offsets))
 
     def candidates(self, signatures: np.ndarray, nonempty: np.ndarray) -> np.ndarray:
         """LSH candidate pairs ``(i, j)``, ``i < j``, among the non-empty records.
@@ -65,17 +65,29 @@ class Pipeline:
         return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
 
     def similar_pairs(
-        self,
-        signatures: np.ndarray,
-        nonempty: np.ndarray,
-        shingle_set: Callable[[int], np.ndarray] | None = None,
+        self, signatures: np.ndarray, nonempty: np.ndarray, sets: tuple[np.ndarray, np.ndarray] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate pairs whose Jaccard reaches the threshold, with it: estimated from the
-        signatures, or exact when ``shingle_set`` gives each record's shingle hashes."""
+        """Candidate pairs whose Jaccard reaches the threshold, with it.
+
+        With ``verify="exact"`` the records' shingle ``sets`` (flat sorted hashes and
+        offsets, as in :class:`SignedBatch`) are required; otherwise the estimate from
+        the signatures is used.
+        """
         pairs = self.candidates(signatures, nonempty)
-        if shingle_set is not None:
-            sims = np.array([exact_jaccard(shingle_set(i), shingle_set(j)) for i, j in pairs.tolist()])
-        else:
-            sims = estimated_jaccard(signatures, pairs)
-        keep = sims >= self.cfg.lsh.threshold if len(pairs) else np.zeros(0, dtype=bool)
+        sims = self.similarity(signatures, pairs, sets)
+        keep = sims >= self.cfg.lsh.threshold
         return pairs[keep], sims[keep]
+
+    def similarity(
+        self, signatures: np.ndarray, pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Jaccard of each pair as the configuration verifies it: exact on shingle sets, or estimated."""
+        if self.cfg.lsh.verify == "estimate":
+            return estimated_jaccard(signatures, pairs)
+        if sets is None:
+            raise ValueError("exact verification needs the records' shingle sets")
+        return jaccard_of_pairs(sets[0], sets[1], pairs)
+
+    def similar_in_batch(self, batch: SignedBatch) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`similar_pairs` among the records of one in-memory batch."""
+        return self.similar_pairs(batch.signatures, batch.nonempty, (batch.hashes, batch.offsets))

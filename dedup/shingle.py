@@ -16,7 +16,7 @@ from numba import njit
 
 from dedup.config import ShingleConfig
 
-__all__ = ["datasketch_hashfunc", "fmix32", "hash_batch", "hash_codepoints", "shingles"]
+__all__ = ["datasketch_hashfunc", "fmix32", "hash_batch", "hash_codepoints", "shingle_sets", "shingles"]
 
 _FNV_OFFSET = np.uint32(0x811C9DC5)
 _FNV_PRIME = np.uint32(0x01000193)
@@ -158,3 +158,23 @@ def hash_codepoints(cps: np.ndarray, offsets: np.ndarray, cfg: ShingleConfig) ->
         return flat, out_offsets
     units, counts = _units(cps, offsets, cfg.kind == "word")
     return _ngrams(units, counts, cfg.n)
+
+
+@njit(cache=True, nogil=True)
+def _unique_runs(hashes, offsets):  # pragma: no cover - compiled
+    out = np.empty_like(hashes)
+    out_offsets = np.zeros_like(offsets)
+    w = 0
+    for r in range(offsets.shape[0] - 1):
+        run = np.sort(hashes[offsets[r] : offsets[r + 1]])
+        for k in range(run.shape[0]):
+            if k == 0 or run[k] != run[k - 1]:
+                out[w] = run[k]
+                w += 1
+        out_offsets[r + 1] = w
+    return out[:w], out_offsets
+
+
+def shingle_sets(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's shingle hashes sorted and without repeats (its set), with new offsets."""
+    return _unique_runs(np.ascontiguousarray(hashes, dtype=np.uint32), np.ascontiguousarray(offsets, dtype=np.int64))
