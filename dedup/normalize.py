@@ -284,7 +284,8 @@ def _needs_string_steps(ops: tuple, lookup: np.ndarray) -> np.ndarray:
         ch = chr(cp)
         if ch == "&" or cp in second or (unicodedata.combining(ch) and lookup[cp] != _DELETED):
             continue
-        mask[cp] = outcome(Profile._string_steps(ch, ops)) != outcome(ch)
+        out = Profile._string_steps(ch, ops)
+        mask[cp] = out != ch and outcome(out) != outcome(ch)
     return mask
 
 
