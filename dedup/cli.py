@@ -11,13 +11,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from dedup.config import DedupConfig
-from dedup.corpus import CorpusError, CorpusOptions, run_corpus
+from dedup.corpus import CorpusOptions, run_corpus
 from dedup.index import IndexFileError, SignatureIndex, stored_config
 from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
 from dedup.paragraphs import find_repeats
 from dedup.pipeline import Pipeline
 from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
-from dedup.textio import InputError, atomic_write_text, read_text
+from dedup.textio import InputError, RunError, atomic_write_text, read_text
 
 __all__ = ["main"]
 
@@ -131,7 +131,7 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     )
     try:
         manifest = run_corpus(args.input, args.out, _config(args), opts)
-    except CorpusError as err:
+    except RunError as err:
         print(f"dedup: {err}", file=sys.stderr)
         return 1
     counts = manifest["counts"]

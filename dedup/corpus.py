@@ -34,14 +34,9 @@ from dedup.minhash import MinHasher
 from dedup.pipeline import Pipeline
 from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
 from dedup.segment import split_paragraphs
+from dedup.textio import RunError, prepare_out, publish
 
-__all__ = ["CorpusError", "CorpusOptions", "run_corpus"]
-
-_MANIFEST = "manifest.json"
-
-
-class CorpusError(Exception):
-    """The run cannot go on; ``str()`` says why in one line."""
+__all__ = ["CorpusOptions", "RunError", "run_corpus"]
 
 
 @dataclass(frozen=True)
@@ -208,27 +203,6 @@ def _peak_memory_mb() -> dict[str, float]:
     return {"main": round(own / 1024, 1), "largest_worker": round(children / 1024, 1)}
 
 
-def _prepare_out(out: Path) -> Path:
-    """A fresh temporary folder beside ``out``; refuse to replace a folder that is not a previous output."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / _MANIFEST).exists())):
-        raise CorpusError(f"{out}: exists and is not a dedup output folder; refusing to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}.partial-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    tmp.mkdir()
-    return tmp
-
-
-def _publish(tmp: Path, out: Path) -> None:
-    """Move the finished temporary folder into place, replacing a previous output."""
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _drop_lines(text: str, lines: set[int]) -> str:
     return "\n".join(line for number, line in enumerate(text.split("\n"), start=1) if number not in lines)
 
@@ -347,13 +321,13 @@ def run_corpus(
     try:
         files = input_files(input_path)
     except FileError as err:
-        raise CorpusError(str(err)) from None
+        raise RunError(str(err)) from None
     pipeline = Pipeline(cfg)
-    tmp = _prepare_out(out)
+    tmp = prepare_out(out)
     signer = _Signer(cfg, opts.workers)
     try:
         manifest = _run(files, tmp, pipeline, opts, signer)
-        _publish(tmp, out)
+        publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -394,7 +368,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
 
     n = len(docs.ids)
     if n == 0 and file_errors:
-        raise CorpusError("no input could be read: " + "; ".join(file_errors))
+        raise RunError("no input could be read: " + "; ".join(file_errors))
     t = time.perf_counter()
     pairs, _ = signed.similar_pairs(pipeline)
     timings["candidates_and_verify"] = time.perf_counter() - t
@@ -460,7 +434,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
         manifest["outputs"]["paragraphs_removed"] = "paragraphs_removed.csv"
     if (tmp / "duplicates.parquet").exists():
         manifest["outputs"]["duplicates_parquet"] = "duplicates.parquet"
-    (tmp / _MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
 
 

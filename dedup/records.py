@@ -10,7 +10,7 @@ import gzip
 import json
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,11 +21,12 @@ _SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz"
 
 @dataclass(frozen=True)
 class FieldNames:
-    """Which input fields hold the id, the text and the publication date."""
+    """Which input fields hold the id, the text and the publication date; ``extra`` ones are carried along."""
 
     id: str = "id"
     text: str = "text"
     date: str = "published"
+    extra: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Record:
     id: str
     text: str
     date: float | None
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def _parquet_objects(path: Path, fields: FieldNames) -> Iterator[tuple[int, obje
         raise FileError(f"{path}: reading Parquet needs pyarrow: pip install 'arabic-dedup[parquet]'") from None
     try:
         parquet = pq.ParquetFile(path)
-        wanted = [c for c in (fields.id, fields.text, fields.date) if c in parquet.schema_arrow.names]
+        wanted = [c for c in (fields.id, fields.text, fields.date, *fields.extra) if c in parquet.schema_arrow.names]
         row = 0
         for batch in parquet.iter_batches(columns=wanted, batch_size=4096):
             for obj in batch.to_pylist():
@@ -159,7 +161,8 @@ def read_records(
                         yield Rejected(index, line, doc_id, kind, reason)
                     else:
                         first_seen[doc_id] = where
-                        yield Record(index, line, doc_id, text, parse_date(obj.get(fields.date)))
+                        extra = {name: obj.get(name) for name in fields.extra}
+                        yield Record(index, line, doc_id, text, parse_date(obj.get(fields.date)), extra)
         except FileError as err:
             yield err
 

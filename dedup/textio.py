@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["InputError", "atomic_write_text", "decode", "read_text"]
+__all__ = ["InputError", "RunError", "atomic_write_text", "decode", "prepare_out", "publish", "read_text"]
+
+
+class RunError(Exception):
+    """A run cannot go on; ``str()`` says why in one line."""
 
 
 class InputError(Exception):
@@ -67,3 +72,24 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def prepare_out(out: Path) -> Path:
+    """A fresh temporary folder beside ``out``; refuse to replace a folder that is not a previous output."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").exists())):
+        raise RunError(f"{out}: exists and is not a dedup output folder; refusing to replace it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(f".{out.name}.partial-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    tmp.mkdir()
+    return tmp
+
+
+def publish(tmp: Path, out: Path) -> None:
+    """Move the finished temporary folder into place, replacing a previous output."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

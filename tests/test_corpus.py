@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from dedup.config import DedupConfig
-from dedup.corpus import CorpusError, CorpusOptions, run_corpus
+from dedup.corpus import CorpusOptions, run_corpus
 from dedup.lsh import exact_jaccard
 from dedup.noise import edit_words, perturb
 from dedup.pipeline import Pipeline
 from dedup.records import parse_date
+from dedup.textio import RunError
 from tests.conftest import SAMPLE
 
 
@@ -158,13 +159,13 @@ def test_outputs_replace_atomically_and_refuse_foreign_folders(planted, tmp_path
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
-    with pytest.raises(CorpusError, match="not a dedup output folder"):
+    with pytest.raises(RunError, match="not a dedup output folder"):
         run_corpus(path, foreign, opts=CorpusOptions(workers=1))
     assert (foreign / "notes.txt").read_text() == "keep me"
 
 
 def test_missing_input_is_a_clear_error(tmp_path) -> None:
-    with pytest.raises(CorpusError, match="no such file or folder"):
+    with pytest.raises(RunError, match="no such file or folder"):
         run_corpus(tmp_path / "nope.jsonl", tmp_path / "out")
 
 
