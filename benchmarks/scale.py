@@ -38,7 +38,8 @@ def generate(n: int, path: Path, seed: int = 0) -> Path:
     real = paragraphs(40_000)
     counts = Counter(w for p in real for w in p.split())
     vocab = list(counts)
-    weights = np.array([counts[w] for w in vocab], dtype=np.float64)
+    cdf = np.cumsum(np.array([counts[w] for w in vocab], dtype=np.float64))
+    cdf /= cdf[-1]
     lengths = np.array([len(p.split()) for p in real])
     rng, np_rng = random.Random(seed), np.random.default_rng(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +52,7 @@ def generate(n: int, path: Path, seed: int = 0) -> Path:
                 text = perturb(source, rng) if rng.random() < 0.5 else edit_words(source, 0.01, rng)
             else:
                 sizes = np_rng.choice(lengths, size=rng.randint(1, 4))
-                words = np_rng.choice(len(vocab), size=int(sizes.sum()), p=weights / weights.sum())
+                words = np.searchsorted(cdf, np_rng.random(int(sizes.sum())))
                 cuts = np.cumsum(sizes)[:-1]
                 text = "\n".join(" ".join(vocab[w] for w in part) for part in np.split(words, cuts))
                 recent = ([*recent, text])[-1000:]
