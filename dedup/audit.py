@@ -244,16 +244,18 @@ def _pair(a: Article, b: Article, sets, jaccard: float, paras: _Paragraphs, by_a
     if (a.published, -in_b, a.index) > (b.published, -in_a, b.index):
         a, b, in_b = b, a, in_a
     source_clusters = {paras.cluster[p]: p for p in by_article[a.index]}
-    matched, added = [], []
+    matched, added, own_lines = [], [], []
     for p in by_article[b.index]:
         c = paras.cluster[p]
         if c in source_clusters:
             matched.append((int(paras.line[source_clusters[c]]), int(paras.line[p])))
-        elif not paras.boilerplate[p]:
+            continue
+        own_lines.append(paras.text[p])
+        if not paras.boilerplate[p]:
             added.append(int(paras.line[p]))
-    return CopyPair(
-        a, b, round(float(in_b), 4), round(float(jaccard), 4), matched, added, find_credit(b.text, a.outlet, names)
-    )
+    # A credit is the republisher's own words: look for it only outside the copied paragraphs.
+    credit = find_credit("\n".join(own_lines), a.outlet, names)
+    return CopyPair(a, b, round(float(in_b), 4), round(float(jaccard), 4), matched, added, credit)
 
 
 def match(articles: list[Article], opts: AuditOptions, base: DedupConfig) -> tuple[list[CopyPair], _Paragraphs]:
@@ -369,7 +371,8 @@ def _clusters(articles: list[Article], pairs: list[CopyPair]) -> list[dict]:
     return sorted(out, key=lambda c: -len(c["articles"]))
 
 
-def _boilerplate_rows(articles: list[Article], paras: _Paragraphs) -> list[list]:
+def _boilerplate_rows(articles: list[Article], paras: _Paragraphs, min_pages: int) -> list[list]:
+    """(outlet, pages, text) of each boilerplate paragraph on the outlets where it is boilerplate."""
     rows = {}
     for p in np.flatnonzero(paras.boilerplate).tolist():
         outlet = articles[paras.article[p]].outlet
@@ -377,7 +380,8 @@ def _boilerplate_rows(articles: list[Article], paras: _Paragraphs) -> list[list]
         pages, text = rows.get(key, (set(), paras.text[p]))
         pages.add(int(paras.article[p]))
         rows[key] = (pages, text)
-    return sorted(([o, len(pages), text] for (o, _), (pages, text) in rows.items()), key=lambda r: (r[0], -r[1]))
+    found = [[o, len(pages), text] for (o, _), (pages, text) in rows.items() if len(pages) >= min_pages]
+    return sorted(found, key=lambda r: (r[0], -r[1]))
 
 
 def run_audit(
@@ -404,7 +408,7 @@ def run_audit(
             ["source_outlet", "copy_outlet", "copies", "credited", "credited_other", "uncredited"],
             matrix,
         )
-        boiler = _boilerplate_rows(articles, paras) if paras is not None else []
+        boiler = _boilerplate_rows(articles, paras, opts.boilerplate_min_pages) if paras is not None else []
         _write_csv(tmp / "boilerplate.csv", ["outlet", "pages", "text"], boiler)
         _write_csv(
             tmp / "rejected.csv",

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from dedup.audit import AuditOptions, run_audit
 from dedup.config import DedupConfig
 from dedup.corpus import CorpusOptions, run_corpus
 from dedup.index import IndexFileError, SignatureIndex, stored_config
@@ -146,6 +147,39 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     return 1 if manifest["file_errors"] else 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    fields = FieldNames(id=args.id_field, text=args.text_field, date=args.date_field)
+    opts = AuditOptions(
+        paragraph_threshold=args.threshold if args.threshold is not None else 0.8,
+        article_threshold=args.article_threshold,
+        min_containment=args.min_containment,
+        boilerplate_min_pages=args.boilerplate_pages,
+        outlet_field=args.outlet_field,
+        url_field=args.url_field,
+        title_field=args.title_field,
+        fields=fields,
+    )
+    args.threshold = None  # the paragraph threshold is the audit's own; the rest of the settings apply as given
+    try:
+        summary = run_audit(args.input, args.out, _config(args), opts)
+    except RunError as err:
+        print(f"dedup: {err}", file=sys.stderr)
+        return 1
+    counts, credit = summary["counts"], summary["attribution"]
+    print(
+        f"{args.input}: {counts['articles']:,} articles ({counts['rejected']:,} rejected of {counts['read']:,} read); "
+        f"{summary['pairs']:,} copies across outlets: {credit.get('credited', 0)} credited, "
+        f"{credit.get('credited_other', 0)} credit another outlet, {credit.get('uncredited', 0)} uncredited; "
+        f"{summary['same_outlet_pairs']} same-outlet reposts; {summary['boilerplate_paragraphs']} boilerplate "
+        f"paragraphs -> {args.out}/report.html"
+    )
+    for kind, count in summary["rejected_by_reason"].items():
+        print(f"  rejected {count:,}: {kind} (reasons in rejected.csv)")
+    for error in summary["file_errors"]:
+        print(f"dedup: {error}", file=sys.stderr)
+    return 1 if summary["file_errors"] else 0
+
+
 def _report(item: Rejected | FileError) -> None:
     reason = f"rejected line {item.line}: {item.reason}" if isinstance(item, Rejected) else str(item)
     print(f"dedup: {reason}", file=sys.stderr)
@@ -231,6 +265,36 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_args(corpus)
     _add_pipeline_args(corpus)
     corpus.set_defaults(func=_cmd_corpus)
+
+    audit = sub.add_parser("audit", help="find republished copies across outlets: who copied whom, how much, credit")
+    audit.add_argument("input", help="JSONL/Parquet of articles, or a folder of .txt pages with metadata.csv")
+    audit.add_argument("--out", required=True, help="output folder (replaced atomically at the end)")
+    audit.add_argument(
+        "--min-containment",
+        type=float,
+        default=0.5,
+        help="share of the source's text that a copy must contain (default 0.5)",
+    )
+    audit.add_argument(
+        "--article-threshold",
+        type=float,
+        default=0.5,
+        help="Jaccard for whole-article candidates (default 0.5); --threshold is per paragraph (0.8)",
+    )
+    audit.add_argument(
+        "--boilerplate-pages",
+        type=int,
+        default=3,
+        help="a paragraph on this many pages of one outlet is its boilerplate (default 3)",
+    )
+    audit.add_argument("--outlet-field", default="outlet")
+    audit.add_argument("--url-field", default="url")
+    audit.add_argument("--title-field", default="title")
+    audit.add_argument("--id-field", default="id")
+    audit.add_argument("--text-field", default="text")
+    audit.add_argument("--date-field", default="published", help="ISO 8601 publication date (required)")
+    _add_pipeline_args(audit)
+    audit.set_defaults(func=_cmd_audit)
 
     index = sub.add_parser("index", help="a persistent SQLite index: add documents, query new ones against it")
     actions = index.add_subparsers(dest="action", required=True)

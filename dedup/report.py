@@ -71,10 +71,14 @@ def _matrix(matrix: list[list]) -> str:
                 tds.append("<td></td>")
             else:
                 title = f"{r[2]} copies: {r[3]} credited, {r[4]} credited another outlet, {r[5]} uncredited"
-                tds.append(f'<td style="{_heat(r[2], top)}" title="{escape(title)}">{r[2]} <small>({r[5]})</small></td>')
+                tds.append(
+                    f'<td style="{_heat(r[2], top)}" title="{escape(title)}">{r[2]} <small>({r[5]})</small></td>'
+                )
         rows.append(f"<tr><th>{escape(s)}</th>{''.join(tds)}</tr>")
-    return (f'<table class="matrix"><tr><th>المصدر ↓ / الناسخ ←</th>{head}</tr>{"".join(rows)}</table>'
-            "<p><small>Cell: articles the column's outlet took from the row's outlet (uncredited in brackets).</small></p>")
+    return (
+        f'<table class="matrix"><tr><th>المصدر ↓ / الناسخ ←</th>{head}</tr>{"".join(rows)}</table>'
+        "<p><small>Cell: articles the column's outlet took from the row's outlet (uncredited in brackets).</small></p>"
+    )
 
 
 def _side(text: str, lines: set[int], added: set[int], label: str) -> str:
@@ -103,23 +107,30 @@ def _pair(p: CopyPair) -> str:
     )
 
 
-def render_report(summary: dict, pairs: list[CopyPair], matrix: list[list], boilerplate: list[list],
-                  max_pairs: int) -> str:
+def render_report(
+    summary: dict, pairs: list[CopyPair], matrix: list[list], boilerplate: list[list], max_pairs: int
+) -> str:
     """The whole page as a string: summary, outlet heat map, boilerplate, and pairs side by side."""
     counts = summary["counts"]
     attribution = summary["attribution"]
     rows = [
-        ("articles read", counts["read"]), ("articles used", counts["articles"]), ("rejected", counts["rejected"]),
-        ("copies across outlets", summary["pairs"]), ("credited", attribution.get("credited", 0)),
+        ("articles read", counts["read"]),
+        ("articles used", counts["articles"]),
+        ("rejected", counts["rejected"]),
+        ("copies across outlets", summary["pairs"]),
+        ("credited", attribution.get("credited", 0)),
         ("credited another outlet", attribution.get("credited_other", 0)),
-        ("uncredited", attribution.get("uncredited", 0)), ("same-outlet reposts", summary["same_outlet_pairs"]),
+        ("uncredited", attribution.get("uncredited", 0)),
+        ("same-outlet reposts", summary["same_outlet_pairs"]),
         ("boilerplate paragraphs", summary["boilerplate_paragraphs"]),
     ]
     summary_html = "".join(f"<tr><td>{escape(k)}</td><td>{v:,}</td></tr>" for k, v in rows)
     shown = sorted(pairs, key=lambda p: (-p.containment, p.source.published))[:max_pairs]
     note = f" (the {max_pairs} with the highest containment of {len(pairs)})" if len(pairs) > max_pairs else ""
-    boiler_html = "".join(f"<tr><td>{escape(o)}</td><td>{n}</td><td style='text-align:start'>{escape(t[:160])}</td></tr>"
-                          for o, n, t in boilerplate[:100])
+    boiler_html = "".join(
+        f"<tr><td>{escape(o)}</td><td>{n}</td><td style='text-align:start'>{escape(t[:160])}</td></tr>"
+        for o, n, t in boilerplate[:100]
+    )
     return f"""<!DOCTYPE html>
 <html lang="ar" dir="rtl">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
