@@ -1,0 +1,163 @@
+import csv
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dedup.audit import run_audit
+from tests.conftest import DATA, SAMPLE
+
+AUDIT = DATA / "audit" / "articles.jsonl"
+TRUTH = json.loads((DATA / "audit" / "truth.json").read_text(encoding="utf-8"))
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def sample_out(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("audit") / "out"
+    run_audit(AUDIT, out)
+    return out
+
+
+def test_every_planted_copy_is_found_with_direction_and_credit(sample_out) -> None:
+    pairs = {(r["source_id"], r["copy_id"]): r for r in _rows(sample_out / "pairs.csv")}
+    expected = {(t["source"], t["copy"]): t["attribution"] for t in TRUTH["copies"]}
+    assert {k: v["attribution"] for k, v in pairs.items()} == expected  # nothing else, nothing missed
+    for row in pairs.values():
+        assert float(row["lag_hours"]) > 0
+    rival = next(r for r in pairs.values() if r["copy_id"].endswith("rival_credited"))
+    assert rival["credit_text"].startswith("نقلا عن صحيفة")
+    half = next(r for r in pairs.values() if r["copy_id"].endswith("half_credited_other"))
+    assert 0.5 <= float(half["containment"]) < 0.8  # half the article
+    assert half["credited_outlet"] != half["source_outlet"]
+
+
+def test_shared_quotation_topic_and_boilerplate_are_not_copies(sample_out) -> None:
+    pairs = {frozenset((r["source_id"], r["copy_id"])) for r in _rows(sample_out / "pairs.csv")}
+    for negative in TRUTH["shared_phrases_only"]:
+        assert frozenset((negative["a"], negative["b"])) not in pairs
+    boiler = {(r["outlet"], int(r["pages"])) for r in _rows(sample_out / "boilerplate.csv")}
+    assert {outlet for outlet, _ in boiler} == {"aawsat", "okaz", "tajarubna"}
+    assert _rows(sample_out / "same_outlet_pairs.csv") == []
+
+
+def test_seed_page_credit_is_extracted_and_it_is_no_copy_of_itself(sample_out) -> None:
+    seed = next(r for r in _rows(sample_out / "pairs.csv") if r["copy_id"].endswith("seed_page"))
+    assert seed["source_outlet"] == "almashhad-alyemeni"
+    assert seed["attribution"] == "credited"
+    assert "صحيفة (المشهد اليمني)" in seed["credit_text"]
+    assert float(seed["containment"]) >= 0.99  # the page carries the whole article (twice)
+    clusters = json.loads((sample_out / "clusters.json").read_text(encoding="utf-8"))
+    seed_cluster = next(c for c in clusters if c["origin"] == "mashhad-original")
+    assert [a["id"] for a in seed_cluster["articles"]] == ["mashhad-original", seed["copy_id"]]
+
+
+def test_wrapped_copy_keeps_full_containment_with_lower_jaccard(tmp_path) -> None:
+    texts = [json.loads(line)["text"] for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    source = next(t for t in texts if 200 <= len(t.split()) <= 400)
+    filler = " ".join(" ".join(t.split()) for t in texts[-20:]).split()
+    header, footer = " ".join(filler[:75]), " ".join(filler[75:150])  # 150 words of other real text
+    rows = [
+        {"id": "src", "outlet": "jawhara", "published": "2017-01-01T10:00:00", "text": source},
+        {"id": "farm", "outlet": "farm", "published": "2017-01-02T10:00:00", "text": f"{header}\n{source}\n{footer}"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    run_audit(path, tmp_path / "out")
+    (pair,) = _rows(tmp_path / "out" / "pairs.csv")
+    assert (pair["source_id"], pair["copy_id"]) == ("src", "farm")
+    assert float(pair["containment"]) >= 0.9
+    assert float(pair["jaccard"]) < float(pair["containment"]) - 0.1
+    assert pair["attribution"] == "uncredited"
+
+
+def test_bad_input_is_reported_with_line_and_reason(tmp_path) -> None:
+    good = AUDIT.read_text(encoding="utf-8").splitlines()[:10]
+    first = json.loads(good[0])
+    bad = [
+        "{not json",
+        json.dumps({"id": "no-outlet", "published": "2015-07-21T10:00:00", "text": "نص"}),
+        json.dumps({"id": "no-date", "outlet": "x", "published": "21/07/2015", "text": "نص"}),
+        json.dumps({"id": "empty", "outlet": "x", "published": "2015-07-21", "text": ""}),
+        json.dumps({"outlet": "x", "published": "2015-07-21", "text": "نص"}),
+        json.dumps({**first, "text": "نص آخر"}),  # duplicate id
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(good + bad) + "\n", encoding="utf-8")
+    summary = run_audit(path, tmp_path / "out")
+    assert summary["counts"] == {"read": 16, "articles": 10, "rejected": 6}
+    rejected = {(int(r["line"]), r["kind"]) for r in _rows(tmp_path / "out" / "rejected.csv")}
+    assert rejected == {
+        (11, "invalid_json"),
+        (12, "missing_outlet"),
+        (13, "bad_date"),
+        (14, "empty_text"),
+        (15, "missing_id"),
+        (16, "duplicate_id"),
+    }
+
+
+def test_folder_of_pages_with_metadata(tmp_path, seed_text) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "original.txt").write_text("\n".join(seed_text.split("\n")[:19]), encoding="utf-8")
+    (folder / "page.txt").write_text(seed_text, encoding="utf-8")
+    (folder / "metadata.csv").write_text(
+        "file,id,outlet,url,published,title\n"
+        "original.txt,orig,المشهد اليمني,https://a.example/1,2025-12-23T09:00:00,وزراء سوريا\n"
+        "page.txt,copy,تجاربنا,https://b.example/2,2025-12-23T15:00:00,وزراء سوريا\n"
+        "missing.txt,gone,تجاربنا,https://b.example/3,2025-12-23T16:00:00,\n",
+        encoding="utf-8",
+    )
+    summary = run_audit(folder, tmp_path / "out")
+    assert summary["counts"] == {"read": 3, "articles": 2, "rejected": 1}
+    (pair,) = _rows(tmp_path / "out" / "pairs.csv")
+    assert (pair["source_id"], pair["copy_id"], pair["attribution"]) == ("orig", "copy", "credited")
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if found is None and os.environ.get("CI") != "true":
+        pytest.skip("no Chromium here (CI installs Debian's chromium and runs this test)")
+    assert found, "Chromium is required in CI: .ci/run installs Debian's chromium"
+    return found
+
+
+def test_report_renders_in_headless_chromium_without_script_errors(sample_out, tmp_path) -> None:
+    browser = _chromium()
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            (sample_out / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    dom = done.stdout
+    assert 'data-ready="1"' in dom, done.stderr[-2000:]  # the page's script ran to its end
+    assert "Uncaught" not in done.stderr
+    assert 'dir="rtl"' in dom
+    for copy in TRUTH["copies"]:
+        assert f'data-copy="{copy["copy"]}"' in dom
+    assert '<span id="shown">6</span>' in dom
