@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -130,16 +130,25 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
         fields=FieldNames(id=args.id_field, text=args.text_field, date=args.date_field),
         progress=sys.stderr.isatty(),
     )
+
+    def headline(manifest: dict) -> str:
+        counts = manifest["counts"]
+        return (
+            f"{args.input}: read {counts['read']:,}, kept {counts['kept']:,}, duplicates {counts['duplicates']:,}, "
+            f"rejected {counts['rejected']:,} in {manifest['timings_s']['total']:.1f} s -> {args.out}"
+        )
+
+    return _summarize(lambda: run_corpus(args.input, args.out, _config(args), opts), headline)
+
+
+def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
+    """Run a front end; print its headline, its rejections by kind and its unreadable files; the exit status."""
     try:
-        manifest = run_corpus(args.input, args.out, _config(args), opts)
+        manifest = run()
     except RunError as err:
         print(f"dedup: {err}", file=sys.stderr)
         return 1
-    counts = manifest["counts"]
-    print(
-        f"{args.input}: read {counts['read']:,}, kept {counts['kept']:,}, duplicates {counts['duplicates']:,}, "
-        f"rejected {counts['rejected']:,} in {manifest['timings_s']['total']:.1f} s -> {args.out}"
-    )
+    print(headline(manifest))
     for kind, count in manifest["rejected_by_reason"].items():
         print(f"  rejected {count:,}: {kind} (reasons in rejected.csv)")
     for error in manifest["file_errors"]:
@@ -160,24 +169,18 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         fields=fields,
     )
     args.threshold = None  # the paragraph threshold is the audit's own; the rest of the settings apply as given
-    try:
-        summary = run_audit(args.input, args.out, _config(args), opts)
-    except RunError as err:
-        print(f"dedup: {err}", file=sys.stderr)
-        return 1
-    counts, credit = summary["counts"], summary["attribution"]
-    print(
-        f"{args.input}: {counts['articles']:,} articles ({counts['rejected']:,} rejected of {counts['read']:,} read); "
-        f"{summary['pairs']:,} copies across outlets: {credit.get('credited', 0)} credited, "
-        f"{credit.get('credited_other', 0)} credit another outlet, {credit.get('uncredited', 0)} uncredited; "
-        f"{summary['same_outlet_pairs']} same-outlet reposts; {summary['boilerplate_paragraphs']} boilerplate "
-        f"paragraphs -> {args.out}/report.html"
-    )
-    for kind, count in summary["rejected_by_reason"].items():
-        print(f"  rejected {count:,}: {kind} (reasons in rejected.csv)")
-    for error in summary["file_errors"]:
-        print(f"dedup: {error}", file=sys.stderr)
-    return 1 if summary["file_errors"] else 0
+
+    def headline(summary: dict) -> str:
+        counts, credit = summary["counts"], summary["attribution"]
+        return (
+            f"{args.input}: {counts['articles']:,} articles ({counts['rejected']:,} rejected of {counts['read']:,}); "
+            f"{summary['pairs']:,} copies across outlets: {credit.get('credited', 0)} credited, "
+            f"{credit.get('credited_other', 0)} credit another outlet, {credit.get('uncredited', 0)} uncredited; "
+            f"{summary['same_outlet_pairs']} same-outlet reposts; {summary['boilerplate_paragraphs']} boilerplate "
+            f"paragraphs -> {args.out}/report.html"
+        )
+
+    return _summarize(lambda: run_audit(args.input, args.out, _config(args), opts), headline)
 
 
 def _report(item: Rejected | FileError) -> None:
@@ -225,6 +228,11 @@ def _add_input_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date-field", default="published", help="ISO 8601 date used by --keep earliest")
 
 
+def _add_run_args(parser: argparse.ArgumentParser, input_help: str) -> None:
+    parser.add_argument("input", help=input_help)
+    parser.add_argument("--out", required=True, help="output folder (replaced atomically at the end)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="dedup", description="Near-duplicate detection for Arabic text.")
@@ -247,8 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     para.set_defaults(func=_cmd_paragraphs)
 
     corpus = sub.add_parser("corpus", help="deduplicate a JSONL/Parquet corpus, keeping one document per cluster")
-    corpus.add_argument("input", help="a .jsonl, .jsonl.gz or .parquet file, or a folder of them")
-    corpus.add_argument("--out", required=True, help="output folder (replaced atomically at the end)")
+    _add_run_args(corpus, "a .jsonl, .jsonl.gz or .parquet file, or a folder of them")
     corpus.add_argument(
         "--keep",
         choices=("first", "earliest", "longest"),
@@ -267,8 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.set_defaults(func=_cmd_corpus)
 
     audit = sub.add_parser("audit", help="find republished copies across outlets: who copied whom, how much, credit")
-    audit.add_argument("input", help="JSONL/Parquet of articles, or a folder of .txt pages with metadata.csv")
-    audit.add_argument("--out", required=True, help="output folder (replaced atomically at the end)")
+    _add_run_args(audit, "JSONL/Parquet of articles, or a folder of .txt pages with metadata.csv")
     audit.add_argument(
         "--min-containment",
         type=float,
