@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import mmap
 import os
 import resource
 import shutil
@@ -21,6 +22,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -30,7 +32,6 @@ from tqdm import tqdm
 
 from dedup.config import DedupConfig
 from dedup.lsh import connected_components
-from dedup.minhash import MinHasher
 from dedup.pipeline import Pipeline
 from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
 from dedup.segment import split_paragraphs
@@ -107,23 +108,60 @@ class _Signer:
             self.pool.shutdown(cancel_futures=True)
 
 
+class _Mapped:
+    """A read-only memory map of a work file whose pages can be handed back, so they stop counting as memory."""
+
+    def __init__(self, path: Path, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+        self.map = None
+        self.array = np.zeros(shape, dtype=dtype)
+        if self.array.size:
+            with path.open("rb") as handle:
+                self.map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            self.array = np.frombuffer(self.map, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
+
+    def release(self) -> None:
+        if self.map is not None:
+            self.map.madvise(mmap.MADV_DONTNEED)
+
+
+_VERIFY_CHUNK = 20_000
+
+
 @dataclass(frozen=True)
 class _Signed:
-    """Signatures and shingle sets of every record, memory-mapped from files in the work folder."""
+    """Signatures (one file per band, and a whole-row file when estimates are verified) and shingle sets."""
 
-    signatures: np.ndarray
-    sets: np.ndarray
+    stem: Path
+    n: int
+    rows: int
+    signatures: _Mapped | None
+    sets: _Mapped
     offsets: np.ndarray
 
     @property
     def nonempty(self) -> np.ndarray:
         return self.offsets[1:] > self.offsets[:-1]
 
-    def similar_pairs(self, pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
-        return pipeline.similar_pairs(self.signatures, self.nonempty, (self.sets, self.offsets))
+    def band(self, b: int) -> np.ndarray:
+        return np.fromfile(self.stem.with_suffix(f".band{b}"), dtype=np.uint32).reshape(self.n, self.rows)
 
-    def similarity(self, pipeline: Pipeline, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return pipeline.similarity(self.signatures, np.stack([a, b], axis=1), (self.sets, self.offsets))
+    def similarity(self, pipeline: Pipeline, pairs: np.ndarray) -> np.ndarray:
+        """Jaccard of each pair as configured, in chunks whose pages are released after use."""
+        out = np.zeros(len(pairs), dtype=np.float64)
+        signatures = self.signatures.array if self.signatures is not None else None
+        for lo in range(0, len(pairs), _VERIFY_CHUNK):
+            chunk = pairs[lo : lo + _VERIFY_CHUNK]
+            out[lo : lo + len(chunk)] = pipeline.similarity(signatures, chunk, (self.sets.array, self.offsets))
+            for mapped in (self.sets, self.signatures):
+                if mapped is not None:
+                    mapped.release()
+        return out
+
+    def similar_pairs(self, pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
+        pairs = pipeline.candidates(self.band, self.nonempty)
+        sims = self.similarity(pipeline, pairs)
+        keep = sims >= pipeline.cfg.lsh.threshold
+        return pairs[keep], sims[keep]
 
 
 def _sign_to_disk(
@@ -131,14 +169,22 @@ def _sign_to_disk(
     batches: Iterator[list],
     texts_of: Callable[[list], list[str]],
     stem: Path,
-    hasher: MinHasher,
+    pipeline: Pipeline,
     on_batch: Callable[[list], None],
 ) -> _Signed:
-    """Sign every batch into files ``stem``.sig and ``stem``.sets; memory holds only 8 bytes per record."""
+    """Sign every batch into work files beside ``stem``; memory keeps only 8 bytes per record."""
     sizes = []
-    with stem.with_suffix(".sig").open("wb") as sig_file, stem.with_suffix(".sets").open("wb") as set_file:
+    r, hasher = pipeline.rows, pipeline.hasher
+    whole = pipeline.cfg.lsh.verify == "estimate"
+    with ExitStack() as stack:
+        bands = [stack.enter_context(stem.with_suffix(f".band{b}").open("wb")) for b in range(pipeline.bands)]
+        set_file = stack.enter_context(stem.with_suffix(".sets").open("wb"))
+        sig_file = stack.enter_context(stem.with_suffix(".sig").open("wb")) if whole else None
         for batch, (signatures, sets, set_sizes) in signer.map(batches, texts_of):
-            sig_file.write(np.ascontiguousarray(signatures).tobytes())
+            for b, handle in enumerate(bands):
+                handle.write(np.ascontiguousarray(signatures[:, b * r : (b + 1) * r], dtype=np.uint32).tobytes())
+            if sig_file is not None:
+                sig_file.write(np.ascontiguousarray(signatures).tobytes())
             set_file.write(np.ascontiguousarray(sets, dtype=np.uint32).tobytes())
             sizes.append(set_sizes)
             on_batch(batch)
@@ -146,13 +192,9 @@ def _sign_to_disk(
     if sizes:
         np.cumsum(np.concatenate(sizes), out=offsets[1:])
     n = len(offsets) - 1
-    signatures = np.zeros((0, hasher.cfg.num_perm), dtype=hasher.dtype)
-    sets = np.zeros(0, dtype=np.uint32)
-    if n:
-        signatures = np.memmap(stem.with_suffix(".sig"), dtype=hasher.dtype, mode="r", shape=(n, hasher.cfg.num_perm))
-    if offsets[-1]:
-        sets = np.memmap(stem.with_suffix(".sets"), dtype=np.uint32, mode="r", shape=(int(offsets[-1]),))
-    return _Signed(signatures, sets, offsets)
+    signatures = _Mapped(stem.with_suffix(".sig"), hasher.dtype, (n, hasher.cfg.num_perm)) if whole else None
+    sets = _Mapped(stem.with_suffix(".sets"), np.dtype(np.uint32), (int(offsets[-1]),))
+    return _Signed(stem, n, r, signatures, sets, offsets)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -286,11 +328,11 @@ def _paragraph_pass(
         if texts:
             yield texts
 
-    signed = _sign_to_disk(signer, batches(), list, tmp / "paragraphs", pipeline.hasher, lambda b: None)
+    signed = _sign_to_disk(signer, batches(), list, tmp / "paragraphs", pipeline, lambda b: None)
     pairs, _ = signed.similar_pairs(pipeline)
     labels = connected_components(len(owner), pairs)
     removed = np.flatnonzero(labels != np.arange(len(labels)))
-    sims = signed.similarity(pipeline, removed, labels[removed])
+    sims = signed.similarity(pipeline, np.stack([removed, labels[removed]], axis=1))
     owners, lines = np.frombuffer(owner, dtype=np.int64), np.frombuffer(para_line, dtype=np.int64)
     edits: dict[int, set[int]] = {}
     with (tmp / "paragraphs_removed.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -362,7 +404,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
                 bar.update(len(batch))
 
             signed = _sign_to_disk(
-                signer, records, lambda b: [r.text for r in b], tmp / "documents", pipeline.hasher, on_batch
+                signer, records, lambda b: [r.text for r in b], tmp / "documents", pipeline, on_batch
             )
     timings["read_and_sign"] = time.perf_counter() - start
 
@@ -391,16 +433,15 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     signer.close()  # all signing is done; the workers' peak memory becomes readable
     t = time.perf_counter()
     dupes = np.flatnonzero(~is_kept)
-    similarity = signed.similarity(pipeline, dupes, kept_of[dupes])
+    similarity = signed.similarity(pipeline, np.stack([dupes, kept_of[dupes]], axis=1))
     levels = ["paragraph" if d in edits.emptied else "document" for d in dupes.tolist()]
     _write_duplicates(tmp, docs.ids, dupes, labels, kept_of, similarity, levels)
     file_col, line_col = docs.column("file", np.int32), docs.column("line", np.int64)
     kept_lines = {int(f): np.sort(line_col[is_kept & (file_col == f)]) for f in np.unique(file_col[is_kept])}
     removed = {(int(file_col[d]), int(line_col[d])): lines for d, lines in edits.lines.items()}
     _write_kept(files, kept_lines, tmp / "kept", removed, opts.fields.text)
-    for stem in ("documents", "paragraphs"):
-        for suffix in (".sig", ".sets"):
-            (tmp / stem).with_suffix(suffix).unlink(missing_ok=True)
+    for work in [*tmp.glob("documents.*"), *tmp.glob("paragraphs.*")]:  # signatures, bands and sets
+        work.unlink()
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
 

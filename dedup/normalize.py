@@ -192,6 +192,7 @@ class Profile:
             lookup = _IDENTITY.copy()
             for cp, out in table.items():
                 lookup[cp] = ord(out) if out else _DELETED
+            _fold_single_characters(tuple(plan), lookup)
         return tuple(plan), lookup, _needs_string_steps(tuple(plan), lookup)
 
     def normalize_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -287,6 +288,22 @@ def _needs_string_steps(ops: tuple, lookup: np.ndarray) -> np.ndarray:
         out = Profile._string_steps(ch, ops)
         mask[cp] = out != ch and outcome(out) != outcome(ch)
     return mask
+
+
+def _fold_single_characters(ops: tuple, lookup: np.ndarray) -> None:
+    """Map in ``lookup`` the starters that the string steps turn into one other starter (ﺍ to ا, ﻝ to ل).
+
+    Exact: neither character composes with a neighbour, so the string steps would change
+    that character alone; texts made of such characters then skip the string steps.
+    """
+    second = _composition_seconds()
+    for cp in range(0x20000):
+        ch = chr(cp)
+        if ch == "&" or cp in second or unicodedata.combining(ch):
+            continue
+        out = Profile._string_steps(ch, ops)
+        if len(out) == 1 and out != ch and ord(out) not in second and not unicodedata.combining(out):
+            lookup[cp] = lookup[ord(out)]
 
 
 @njit(cache=True, nogil=True)

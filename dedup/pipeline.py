@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,21 +48,25 @@ class Pipeline:
         sets, offsets = shingle_sets(*hash_codepoints(*self.profile.normalize_batch(texts), self.cfg.shingle))
         return SignedBatch(sets, offsets, self.hasher.sign(sets, offsets))
 
-    def candidates(self, signatures: np.ndarray, nonempty: np.ndarray) -> np.ndarray:
+    def candidates(self, band: Callable[[int], np.ndarray], nonempty: np.ndarray) -> np.ndarray:
         """LSH candidate pairs ``(i, j)``, ``i < j``, among the non-empty records.
 
-        One band at a time, so that memory stays at a few arrays of N even when
-        ``signatures`` is a memory-mapped file larger than RAM.
+        ``band(b)`` gives the signature columns of band ``b`` for all records: bands are
+        taken one at a time, so memory stays at a few arrays of N whatever the corpus size.
         """
         rows = np.flatnonzero(nonempty)
-        n, r = len(signatures), self.rows
+        n = len(nonempty)
         found = []
-        for band in range(self.bands):
-            keys = band_keys(np.asarray(signatures[rows, band * r : (band + 1) * r]), 1, r)
+        for b in range(self.bands):
+            keys = band_keys(np.asarray(band(b))[rows], 1, self.rows)
             pairs = rows[candidate_pairs(keys, self.cfg.lsh.max_bucket_pairs)]
             found.append(pairs[:, 0] * n + pairs[:, 1])
         codes = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
         return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
+
+    def band_columns(self, signatures: np.ndarray) -> Callable[[int], np.ndarray]:
+        """:meth:`candidates`' band accessor for signatures held in one array."""
+        return lambda b: signatures[:, b * self.rows : (b + 1) * self.rows]
 
     def similar_pairs(
         self, signatures: np.ndarray, nonempty: np.ndarray, sets: tuple[np.ndarray, np.ndarray] | None = None
@@ -73,7 +77,7 @@ class Pipeline:
         offsets, as in :class:`SignedBatch`) are required; otherwise the estimate from
         the signatures is used.
         """
-        pairs = self.candidates(signatures, nonempty)
+        pairs = self.candidates(self.band_columns(signatures), nonempty)
         sims = self.similarity(signatures, pairs, sets)
         keep = sims >= self.cfg.lsh.threshold
         return pairs[keep], sims[keep]

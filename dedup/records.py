@@ -144,23 +144,24 @@ def read_records(
 
     Duplicate ids are rejected at their second occurrence, naming the first.
     """
-    first_seen: dict[str, str] = {}
+    first_seen: dict[str, int] = {}  # id -> file index << 40 | line: one int, not a string, per document
     for index, path in enumerate(files):
         is_parquet = path.name.endswith(".parquet")
         objects = _parquet_objects(path, fields) if is_parquet else _jsonl_objects(path)
         try:
             for line, obj in objects:
-                where = f"{path.name}:{line}"
                 if isinstance(obj, Exception):
                     yield Rejected(index, line, None, "invalid_json", f"not valid JSON: {obj}")
                 else:
                     doc_id, text, kind, reason = _check(obj, fields, max_chars)
                     if not kind and doc_id in first_seen:
-                        kind, reason = "duplicate_id", f"duplicate id {doc_id!r} (first at {first_seen[doc_id]})"
+                        first_file, first_line = divmod(first_seen[doc_id], 1 << 40)
+                        where = f"{files[first_file].name}:{first_line}"
+                        kind, reason = "duplicate_id", f"duplicate id {doc_id!r} (first at {where})"
                     if kind:
                         yield Rejected(index, line, doc_id, kind, reason)
                     else:
-                        first_seen[doc_id] = where
+                        first_seen[doc_id] = index << 40 | line
                         extra = {name: obj.get(name) for name in fields.extra}
                         yield Record(index, line, doc_id, text, parse_date(obj.get(fields.date)), extra)
         except FileError as err:
