@@ -1,0 +1,346 @@
+"""The Spark engine: the same per-record code as the local engine, distributed by PySpark.
+
+Signatures and shingle sets are computed by ``mapInPandas`` with :class:`~dedup.pipeline.Pipeline`;
+band keys are exploded to rows and shuffled to form buckets; candidate pairs are verified
+where they lie; clusters come from min-label propagation with pointer jumping, all in
+DataFrames (nothing proportional to the corpus is collected to the driver). For the same
+input and settings, the kept set and the clusters equal the local engine's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dedup.config import DedupConfig
+from dedup.lsh import band_keys, candidate_pairs
+from dedup.pipeline import Pipeline
+from dedup.textio import RunError
+
+__all__ = ["SparkResult", "dedup_dataframe", "run_corpus_spark", "spark_session"]
+
+_pipelines: dict[str, Pipeline] = {}
+
+
+def _pipeline(cfg_json: str) -> Pipeline:
+    """One Pipeline per worker process and configuration (its permutations and compiled code are reused)."""
+    if cfg_json not in _pipelines:
+        from dedup.index import config_from_description
+
+        _pipelines[cfg_json] = Pipeline(config_from_description(json.loads(cfg_json)))
+    return _pipelines[cfg_json]
+
+
+def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None):
+    """A SparkSession with settings that work on one machine and quiet output; ``conf`` overrides them."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.driver.memory": "2g",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.session.timeZone": "UTC",
+    }
+    if master.startswith("local"):
+        settings["spark.driver.bindAddress"] = "127.0.0.1"
+    settings.update(conf or {})
+    builder = SparkSession.builder.master(master).appName("dedup")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+@dataclass(frozen=True)
+class SparkResult:
+    """DataFrames of a Spark deduplication: kept rows (input columns), duplicates, rejected rows."""
+
+    kept: object
+    duplicates: object
+    rejected: object
+
+
+def _sign_partition(cfg_json: str, bands: int, rows: int):
+    def sign(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        pipeline = _pipeline(cfg_json)
+        for frame in frames:
+            batch = pipeline.sign(frame["text"].tolist())
+            keys = band_keys(batch.signatures, bands, rows).view(np.int64)
+            sets = [batch.shingle_set(i).tobytes() for i in range(len(frame))]
+            yield pd.DataFrame(
+                {
+                    "idx": frame["idx"].to_numpy(),
+                    "sig": [row.tobytes() for row in batch.signatures],
+                    "sets": sets,
+                    "keys": list(keys),
+                    "nonempty": batch.nonempty,
+                }
+            )
+
+    return sign
+
+
+def _bucket_pairs(max_pairs: int):
+    """Pairs inside each bucket exactly as the local engine forms them (sorted members, bounded neighbours)."""
+
+    def pairs(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for frame in frames:
+            a_out, b_out = [], []
+            for members in frame["members"]:
+                ordered = np.sort(np.asarray(members, dtype=np.int64))
+                local = candidate_pairs(np.zeros((len(ordered), 1), dtype=np.uint64), max_pairs)
+                a_out.append(ordered[local[:, 0]])
+                b_out.append(ordered[local[:, 1]])
+            a = np.concatenate(a_out) if a_out else np.zeros(0, dtype=np.int64)
+            b = np.concatenate(b_out) if b_out else np.zeros(0, dtype=np.int64)
+            yield pd.DataFrame({"a": a, "b": b})
+
+    return pairs
+
+
+def _similarity(cfg_json: str):
+    """Jaccard of each joined pair, exact on the two shingle sets or estimated from the signatures."""
+
+    def verify(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        pipeline = _pipeline(cfg_json)
+        for frame in frames:
+            n = len(frame)
+            sets = [np.frombuffer(x, dtype=np.uint32) for x in (*frame["sets_a"], *frame["sets_b"])]
+            offsets = np.concatenate(([0], np.cumsum([len(s) for s in sets])))
+            flat = np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint32)
+            dtype = pipeline.hasher.dtype
+            sigs = np.vstack([np.frombuffer(x, dtype=dtype) for x in (*frame["sig_a"], *frame["sig_b"])]) if n else None
+            pairs = np.stack([np.arange(n), np.arange(n, 2 * n)], axis=1)
+            sim = pipeline.similarity(sigs, pairs, (flat, offsets)) if n else np.zeros(0)
+            yield pd.DataFrame({"a": frame["a"].to_numpy(), "b": frame["b"].to_numpy(), "similarity": sim})
+
+    return verify
+
+
+def _components(edges, checkpoint: bool = True):
+    """(node, label) for every node of ``edges`` (a, b): label = smallest node of its component."""
+    from pyspark.sql import functions as F
+
+    both = edges.select("a", "b").union(edges.select(F.col("b").alias("a"), F.col("a").alias("b")))
+    labels = both.groupBy("a").agg(F.least(F.min("b"), F.first("a")).alias("label")).withColumnRenamed("a", "node")
+    labels = labels.localCheckpoint() if checkpoint else labels
+    while True:
+        # Min-label propagation along edges, then one pointer jump (label of the label).
+        spread = both.join(labels.withColumnRenamed("node", "b"), "b").groupBy("a").agg(F.min("label").alias("n"))
+        merged = labels.join(spread.withColumnRenamed("a", "node"), "node", "left").select(
+            "node", F.least("label", F.coalesce("n", "label")).alias("label")
+        )
+        jumped = (
+            merged.alias("m")
+            .join(merged.alias("p"), F.col("m.label") == F.col("p.node"), "left")
+            .select(
+                F.col("m.node").alias("node"),
+                F.least(F.col("m.label"), F.coalesce(F.col("p.label"), F.col("m.label"))).alias("label"),
+            )
+            .localCheckpoint()
+        )
+        changed = jumped.join(labels.withColumnRenamed("label", "old"), "node").where("label != old").limit(1).count()
+        labels = jumped
+        if not changed:
+            return labels
+
+
+def dedup_dataframe(
+    spark,
+    df,
+    cfg: DedupConfig | None = None,
+    keep: str = "first",
+    id_col: str = "id",
+    text_col: str = "text",
+    date_col: str = "published",
+    max_chars: int = 10_000_000,
+) -> SparkResult:
+    """Deduplicate a DataFrame inside your own Spark job; rows keep their input order through ``idx``."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    cfg = cfg or DedupConfig()
+    pipeline = Pipeline(cfg)
+    cfg_json = json.dumps(cfg.describe())
+    df = df.withColumn("_dedup_idx", F.monotonically_increasing_id())
+    text = F.col(text_col)
+    reason = (
+        F.when(F.col(id_col).isNull() | (F.col(id_col).cast("string") == ""), F.lit("missing_id"))
+        .when(text.isNull(), F.lit("missing_text"))
+        .when(F.trim(text) == "", F.lit("empty_text"))
+        .when(F.length(text) > max_chars, F.lit("too_long"))
+    )
+    if "_corrupt_record" in df.columns:
+        reason = F.when(F.col("_corrupt_record").isNotNull(), F.lit("invalid_json")).otherwise(reason)
+    first_of_id = Window.partitionBy(F.col(id_col).cast("string")).orderBy("_dedup_idx")
+    checked = (
+        df.withColumn("_dedup_reason", reason)
+        .withColumn(
+            "_dedup_reason",
+            F.when(
+                F.col("_dedup_reason").isNull() & (F.row_number().over(first_of_id) > 1), F.lit("duplicate_id")
+            ).otherwise(F.col("_dedup_reason")),
+        )
+        .localCheckpoint()
+    )
+    rejected = checked.where(F.col("_dedup_reason").isNotNull()).select(
+        F.col(id_col).cast("string").alias("id"), F.col("_dedup_reason").alias("kind"), "_dedup_idx"
+    )
+    docs = checked.where(F.col("_dedup_reason").isNull())
+
+    schema = T.StructType(
+        [
+            T.StructField("idx", T.LongType()),
+            T.StructField("sig", T.BinaryType()),
+            T.StructField("sets", T.BinaryType()),
+            T.StructField("keys", T.ArrayType(T.LongType())),
+            T.StructField("nonempty", T.BooleanType()),
+        ]
+    )
+    signed = (
+        docs.select(F.col("_dedup_idx").alias("idx"), text.alias("text"))
+        .mapInPandas(_sign_partition(cfg_json, pipeline.bands, pipeline.rows), schema)
+        .localCheckpoint()
+    )
+    buckets = (
+        signed.where("nonempty")
+        .select("idx", F.posexplode("keys").alias("band", "key"))
+        .groupBy("band", "key")
+        .agg(F.collect_list("idx").alias("members"))
+        .where(F.size("members") > 1)
+    )
+    pair_schema = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
+    candidates = buckets.select("members").mapInPandas(_bucket_pairs(cfg.lsh.max_bucket_pairs), pair_schema).distinct()
+    side = signed.select("idx", "sig", "sets")
+    sim_schema = T.StructType([*pair_schema.fields, T.StructField("similarity", T.DoubleType())])
+
+    def with_similarity(pairs):
+        joined = (
+            pairs.join(side.toDF("a", "sig_a", "sets_a"), "a")
+            .join(side.toDF("b", "sig_b", "sets_b"), "b")
+            .select("a", "b", "sig_a", "sets_a", "sig_b", "sets_b")
+        )
+        return joined.mapInPandas(_similarity(cfg_json), sim_schema)
+
+    edges = with_similarity(candidates).where(F.col("similarity") >= cfg.lsh.threshold).localCheckpoint()
+    labels = _components(edges)
+
+    meta = docs.select(
+        F.col("_dedup_idx").alias("node"),
+        F.length(text).alias("length"),
+        F.to_timestamp(F.col(date_col).cast("string")).alias("date")
+        if date_col in docs.columns
+        else F.lit(None).cast("timestamp").alias("date"),
+    )
+    members = labels.join(meta, "node")
+    order = {
+        "first": [F.col("node")],
+        "longest": [F.col("length").desc(), F.col("node")],
+        "earliest": [F.col("date").asc_nulls_last(), F.col("node")],
+    }[keep]
+    ranked = members.withColumn("kept_node", F.first("node").over(Window.partitionBy("label").orderBy(*order)))
+    dropped = ranked.where(F.col("node") != F.col("kept_node")).select(
+        F.col("node").alias("a"), F.col("kept_node").alias("b"), "label"
+    )
+    scored = with_similarity(dropped.select("a", "b")).join(dropped, ["a", "b"])
+    ids = docs.select(F.col("_dedup_idx").alias("idx"), F.col(id_col).cast("string").alias("id"))
+    duplicates = (
+        scored.join(ids.toDF("a", "id"), "a")
+        .join(ids.toDF("b", "kept_id"), "b")
+        .join(ids.toDF("label", "cluster_id"), "label")
+        .select("id", F.col("cluster_id").alias("cluster"), "kept_id", F.round("similarity", 4).alias("similarity"))
+    )
+    kept = docs.join(dropped.select(F.col("a").alias("_dedup_idx")), "_dedup_idx", "left_anti")
+    helper = [c for c in ("_dedup_idx", "_dedup_reason", "_corrupt_record") if c in kept.columns]
+    return SparkResult(kept.orderBy("_dedup_idx").drop(*helper), duplicates, rejected)
+
+
+def _read(spark, path: str):
+    lower = path.rstrip("/").lower()
+    if lower.endswith(".parquet"):
+        return spark.read.parquet(path), "parquet"
+    return spark.read.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record").json(
+        path
+    ), "json"
+
+
+def run_corpus_spark(
+    input_path: str,
+    out: str,
+    cfg: DedupConfig | None = None,
+    keep: str = "first",
+    master: str = "local[2]",
+    conf: dict[str, str] | None = None,
+    id_col: str = "id",
+    text_col: str = "text",
+    date_col: str = "published",
+    max_chars: int = 10_000_000,
+) -> dict:
+    """``dedup corpus --engine spark``: read INPUT, deduplicate, write ``out`` (any path Spark can reach)
+    through a temporary path renamed into place at the end, and return the manifest."""
+    cfg = cfg or DedupConfig()
+    start = time.perf_counter()
+    spark = spark_session(master, conf)
+    jvm, hadoop = spark._jvm, spark._jsc.hadoopConfiguration()
+    target = jvm.org.apache.hadoop.fs.Path(out)
+    fs = target.getFileSystem(hadoop)
+    tmp = jvm.org.apache.hadoop.fs.Path(f"{out.rstrip('/')}.partial-{os.getpid()}")
+    try:
+        df, kind = _read(spark, input_path)
+        if "_corrupt_record" in df.columns:
+            df = df.cache()  # Spark refuses queries on the corrupt-record column of an uncached JSON read
+        result = dedup_dataframe(spark, df, cfg, keep, id_col, text_col, date_col, max_chars)
+        kept_writer = result.kept.coalesce(1).write.mode("overwrite")
+        if kind == "parquet":
+            kept_writer.parquet(f"{tmp}/kept")
+        else:
+            kept_writer.json(f"{tmp}/kept")
+        duplicates = result.duplicates.orderBy("id").cache()
+        duplicates.coalesce(1).write.mode("overwrite").parquet(f"{tmp}/duplicates.parquet")
+        duplicates.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/duplicates.csv")
+        result.rejected.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/rejected.csv")
+        rejected = {r["kind"]: r["count"] for r in result.rejected.groupBy("kind").count().collect()}
+        counts = {
+            "read": df.count(),
+            "kept": spark.read.format(kind).load(f"{tmp}/kept").count(),
+            "duplicates": duplicates.count(),
+            "rejected": sum(rejected.values()),
+        }
+        pipeline = Pipeline(cfg)
+        manifest = {
+            "tool": "dedup",
+            "engine": "spark",
+            "master": master,
+            "inputs": [input_path],
+            "counts": counts,
+            "rejected_by_reason": dict(sorted(rejected.items())),
+            "file_errors": [],
+            "settings": {**cfg.describe(), "bands": pipeline.bands, "rows": pipeline.rows, "keep": keep},
+            "timings_s": {"total": round(time.perf_counter() - start, 3)},
+        }
+        stream = fs.create(jvm.org.apache.hadoop.fs.Path(f"{tmp}/manifest.json"), True)
+        stream.write(bytearray(json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")))
+        stream.close()
+        if fs.exists(target):
+            fs.delete(target, True)
+        fs.rename(tmp, target)
+        return manifest
+    except Exception as err:
+        fs.delete(tmp, True)
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise RunError(f"Spark run failed, nothing written to {out}: {message[:500]}") from err

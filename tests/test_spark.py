@@ -1,0 +1,98 @@
+"""The Spark engine against the local engine, in local[2] mode (needs Java 17 and '.[spark]')."""
+
+import csv
+import gzip
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark", reason="the Spark engine is the optional extra '.[spark]' (CI installs it)")
+
+from dedup.corpus import CorpusOptions, run_corpus
+from dedup.noise import edit_words, perturb
+from dedup.spark import dedup_dataframe, run_corpus_spark, spark_session
+from dedup.textio import RunError
+from tests.conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = spark_session("local[2]", {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "1g"})
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """About 2,000 documents of real text: the shipped articles, 60-word pieces of them, and planted copies."""
+    rng = random.Random(5)
+    rows = []
+    for article in map(json.loads, SAMPLE.read_text(encoding="utf-8").splitlines()):
+        rows.append({"id": article["id"], "text": article["text"], "published": article["published"]})
+        words = article["text"].split()
+        for k in range(0, len(words) - 30, 60):
+            rows.append({"id": f"{article['id']}-p{k}", "text": " ".join(words[k : k + 60]), "published": None})
+    for k, row in enumerate(rng.sample(rows, 400)):
+        text = perturb(row["text"], rng) if k % 2 else edit_words(row["text"], 0.01, rng)
+        rows.append({"id": f"copy-{k}", "text": text, "published": "2018-01-01T00:00:00"})
+    path = tmp_path_factory.mktemp("spark") / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _clusters(rows: list[dict]) -> dict[str, frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for row in rows:
+        groups.setdefault(row["kept_id"], {row["kept_id"]}).add(row["id"])
+    return {kept: frozenset(members) for kept, members in groups.items()}
+
+
+def _csv_rows(folder: Path) -> list[dict]:
+    (part,) = folder.glob("part-*.csv")
+    with part.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_spark_keeps_what_the_local_engine_keeps(spark, corpus, tmp_path) -> None:
+    local = run_corpus(corpus, tmp_path / "local", opts=CorpusOptions(workers=1))
+    with (tmp_path / "local" / "duplicates.csv").open(encoding="utf-8") as handle:
+        local_rows = list(csv.DictReader(handle))
+    manifest = run_corpus_spark(str(corpus), str(tmp_path / "spark"), master="local[2]")
+    spark_rows = _csv_rows(tmp_path / "spark" / "duplicates.csv")
+    assert len(local_rows) > 300
+    assert _clusters(spark_rows) == _clusters(local_rows)
+    assert manifest["counts"] == local["counts"]
+    kept = {
+        json.loads(line)["id"]
+        for part in (tmp_path / "spark" / "kept").glob("part-*")
+        for line in part.read_text(encoding="utf-8").splitlines()
+    }
+    local_kept = {json.loads(line)["id"] for line in (tmp_path / "local" / "kept" / "corpus.jsonl").open()}
+    assert kept == local_kept
+
+
+def test_dataframe_entry_point(spark) -> None:
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:20]
+    rows = [json.loads(x) for x in lines]
+    rows.append({**rows[3], "id": "again"})
+    rows.append({**rows[4], "text": "   "})
+    df = spark.createDataFrame([(r["id"], r["text"]) for r in rows], ["id", "text"])
+    result = dedup_dataframe(spark, df)
+    assert [(r["id"], r["kept_id"]) for r in result.duplicates.collect()] == [("again", rows[3]["id"])]
+    assert {r["kind"] for r in result.rejected.collect()} == {"empty_text", "duplicate_id"}
+    assert result.kept.count() == 20
+
+
+def test_a_bad_file_among_good_ones_fails_cleanly(spark, tmp_path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    (folder / "a.jsonl").write_text("\n".join(lines[:50]) + "\n", encoding="utf-8")
+    blob = gzip.compress("\n".join(lines[50:100]).encode("utf-8"))
+    (folder / "b.jsonl.gz").write_bytes(blob[: len(blob) // 2])
+    out = tmp_path / "out"
+    with pytest.raises(RunError, match="Spark run failed, nothing written"):
+        run_corpus_spark(str(folder), str(out), master="local[2]")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
