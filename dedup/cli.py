@@ -138,7 +138,38 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
             f"rejected {counts['rejected']:,} in {manifest['timings_s']['total']:.1f} s -> {args.out}"
         )
 
+    if args.engine == "spark":
+        return _summarize(lambda: _spark_corpus(args, opts), headline)
     return _summarize(lambda: run_corpus(args.input, args.out, _config(args), opts), headline)
+
+
+def _spark_corpus(args: argparse.Namespace, opts: CorpusOptions) -> dict:
+    if opts.level != "document":
+        raise RunError("--level paragraph runs on the local engine only")
+    try:
+        from dedup.spark import run_corpus_spark
+    except ImportError:
+        raise RunError("the Spark engine needs PySpark: pip install 'arabic-dedup[spark]'") from None
+    conf = dict(item.split("=", 1) for item in args.spark_conf)
+    fields = opts.fields
+    return run_corpus_spark(
+        args.input,
+        args.out,
+        _config(args),
+        opts.keep,
+        args.spark_master,
+        conf,
+        fields.id,
+        fields.text,
+        fields.date,
+        opts.max_chars,
+    )
+
+
+def _spark_setting(text: str) -> str:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    return text
 
 
 def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
@@ -269,6 +300,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="paragraph: also remove paragraphs repeated inside or across documents (boilerplate)",
     )
     corpus.add_argument("--workers", type=int, default=0, help="processes for signing (default: all cores)")
+    corpus.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="local (default) or spark (pip install '.[spark]'; Java 17)",
+    )
+    corpus.add_argument("--spark-master", default="local[2]", help="Spark master URL (default local[2])")
+    corpus.add_argument(
+        "--spark-conf",
+        type=_spark_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
+    )
     _add_input_args(corpus)
     _add_pipeline_args(corpus)
     corpus.set_defaults(func=_cmd_corpus)

@@ -77,7 +77,8 @@ def test_dataframe_entry_point(spark) -> None:
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:20]
     rows = [json.loads(x) for x in lines]
     rows.append({**rows[3], "id": "again"})
-    rows.append({**rows[4], "text": "   "})
+    rows.append({**rows[4], "id": "blank", "text": "   "})
+    rows.append({**rows[5], "text": "نص آخر تماما بالمعرف نفسه"})  # a second row with an id already seen
     df = spark.createDataFrame([(r["id"], r["text"]) for r in rows], ["id", "text"])
     result = dedup_dataframe(spark, df)
     assert [(r["id"], r["kept_id"]) for r in result.duplicates.collect()] == [("again", rows[3]["id"])]
