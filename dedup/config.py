@@ -56,14 +56,17 @@ class LSHConfig:
 
     Candidates come from bands × rows (given, or the optimum for ``candidate_threshold``);
     each candidate pair is then verified against ``threshold``: by exact Jaccard of the
-    two shingle sets (default), or by the estimate from the signatures. Exact verification
-    makes every reported pair true, so the bands aim lower (threshold − 0.1) to miss fewer.
+    two shingle sets (default), by the estimate from the signatures, or by containment
+    (the share of the smaller set inside the larger: partial and wrapped copies). Exact
+    verification makes every reported pair true, so the bands aim lower (threshold − 0.1)
+    to miss fewer; for containment they aim at half the threshold, since a text inside a
+    longer one has a lower Jaccard than containment.
     The optimum weighs false positives at 0.1 (datasketch: 0.5) for the same reason: a
     false candidate costs one comparison, a missed one is a duplicate kept.
     """
 
     threshold: float = 0.8
-    verify: Literal["exact", "estimate"] = "exact"
+    verify: Literal["exact", "estimate", "containment"] = "exact"
     candidate_threshold: float | None = None
     bands: int | None = None
     rows: int | None = None
@@ -72,7 +75,10 @@ class LSHConfig:
 
     def __post_init__(self) -> None:
         _check(0.0 < self.threshold <= 1.0, f"threshold must be in (0, 1], got {self.threshold!r}")
-        _check(self.verify in ("exact", "estimate"), f"verify must be 'exact' or 'estimate', got {self.verify!r}")
+        _check(
+            self.verify in ("exact", "estimate", "containment"),
+            f"verify must be exact, estimate or containment, got {self.verify!r}",
+        )
         _check(
             self.candidate_threshold is None or 0.0 < self.candidate_threshold <= 1.0,
             f"candidate threshold must be in (0, 1], got {self.candidate_threshold!r}",
@@ -87,6 +93,8 @@ class LSHConfig:
         """The similarity the bands are tuned for."""
         if self.candidate_threshold is not None:
             return self.candidate_threshold
+        if self.verify == "containment":
+            return max(0.05, round(self.threshold / 2, 4))
         return max(0.05, round(self.threshold - 0.1, 4)) if self.verify == "exact" else self.threshold
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "band_params",
     "candidate_pairs",
     "connected_components",
+    "containment_of_pairs",
     "estimated_jaccard",
     "exact_jaccard",
     "jaccard_of_pairs",
@@ -101,23 +102,38 @@ def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray, chunk: int = 65
 def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     """Jaccard similarity of two sorted arrays of distinct shingle hashes (0 for two empty sets)."""
     both = np.concatenate([a, b])
-    return float(_pair_jaccard(both, np.array([0, len(a), len(both)]), np.array([[0, 1]]))[0])
+    return float(jaccard_of_pairs(both, np.array([0, len(a), len(both)]), np.array([[0, 1]]))[0])
+
+
+def _overlaps(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersection size of each pair, and the sizes of both sets."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    sizes = np.diff(offsets)
+    inter = _pair_intersections(np.asarray(sets), offsets, pairs)
+    return inter, sizes[pairs[:, 0]], sizes[pairs[:, 1]]
 
 
 def jaccard_of_pairs(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Exact Jaccard of each pair of records, whose shingle sets are sorted distinct runs of ``sets``."""
-    if not len(pairs):
-        return np.zeros(0, dtype=np.float64)
-    return _pair_jaccard(np.asarray(sets), np.asarray(offsets, dtype=np.int64), np.asarray(pairs, dtype=np.int64))
+    inter, a, b = _overlaps(sets, offsets, pairs)
+    union = a + b - inter
+    return np.divide(inter, union, out=np.zeros(len(inter)), where=union > 0)
+
+
+def containment_of_pairs(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Share of the smaller set of each pair found in the larger: 1.0 for a text wholly inside another."""
+    inter, a, b = _overlaps(sets, offsets, pairs)
+    smaller = np.minimum(a, b)
+    return np.divide(inter, smaller, out=np.zeros(len(inter)), where=smaller > 0)
 
 
 @njit(cache=True, nogil=True)
-def _pair_jaccard(sets, offsets, pairs):  # pragma: no cover - compiled
-    out = np.zeros(pairs.shape[0], dtype=np.float64)
+def _pair_intersections(sets, offsets, pairs):  # pragma: no cover - compiled
+    out = np.zeros(pairs.shape[0], dtype=np.int64)
     for k in range(pairs.shape[0]):
         i, j = pairs[k, 0], pairs[k, 1]
         a, a_end, b, b_end = offsets[i], offsets[i + 1], offsets[j], offsets[j + 1]
-        size = (a_end - a) + (b_end - b)
         inter = 0
         while a < a_end and b < b_end:
             if sets[a] == sets[b]:
@@ -128,8 +144,7 @@ def _pair_jaccard(sets, offsets, pairs):  # pragma: no cover - compiled
                 a += 1
             else:
                 b += 1
-        if size > 0:
-            out[k] = inter / (size - inter)
+        out[k] = inter
     return out
 
 

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.config import DedupConfig
-from dedup.lsh import band_keys, band_params, candidate_pairs, estimated_jaccard, jaccard_of_pairs
+from dedup.lsh import (
+    band_keys,
+    band_params,
+    candidate_pairs,
+    containment_of_pairs,
+    estimated_jaccard,
+    jaccard_of_pairs,
+)
 from dedup.minhash import MinHasher
 from dedup.normalize import get_profile
 from dedup.shingle import hash_codepoints, shingle_sets
@@ -85,12 +92,13 @@ class Pipeline:
     def similarity(
         self, signatures: np.ndarray, pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray] | None = None
     ) -> np.ndarray:
-        """Jaccard of each pair as the configuration verifies it: exact on shingle sets, or estimated."""
+        """Similarity of each pair as the configuration verifies it: Jaccard (exact or estimated) or containment."""
         if self.cfg.lsh.verify == "estimate":
             return estimated_jaccard(signatures, pairs)
         if sets is None:
-            raise ValueError("exact verification needs the records' shingle sets")
-        return jaccard_of_pairs(sets[0], sets[1], pairs)
+            raise ValueError(f"{self.cfg.lsh.verify} verification needs the records' shingle sets")
+        measure = containment_of_pairs if self.cfg.lsh.verify == "containment" else jaccard_of_pairs
+        return measure(sets[0], sets[1], pairs)
 
     def similar_in_batch(self, batch: SignedBatch) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`similar_pairs` among the records of one in-memory batch."""

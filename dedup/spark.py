@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,9 @@ from dedup.config import DedupConfig
 from dedup.lsh import band_keys, candidate_pairs
 from dedup.pipeline import Pipeline
 from dedup.textio import RunError
+
+if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a function needs it
+    from pyspark.sql import DataFrame, SparkSession
 
 __all__ = ["SparkResult", "dedup_dataframe", "run_corpus_spark", "spark_session"]
 
@@ -38,7 +42,7 @@ def _pipeline(cfg_json: str) -> Pipeline:
     return _pipelines[cfg_json]
 
 
-def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None):
+def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None) -> SparkSession:
     """A SparkSession with settings that work on one machine and quiet output; ``conf`` overrides them."""
     from pyspark.sql import SparkSession
 
@@ -69,9 +73,9 @@ def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None):
 class SparkResult:
     """DataFrames of a Spark deduplication: kept rows (input columns), duplicates, rejected rows."""
 
-    kept: object
-    duplicates: object
-    rejected: object
+    kept: DataFrame
+    duplicates: DataFrame
+    rejected: DataFrame
 
 
 def _sign_partition(cfg_json: str, bands: int, rows: int):
@@ -131,13 +135,13 @@ def _similarity(cfg_json: str):
     return verify
 
 
-def _components(edges, checkpoint: bool = True):
+def _components(edges: DataFrame) -> DataFrame:
     """(node, label) for every node of ``edges`` (a, b): label = smallest node of its component."""
     from pyspark.sql import functions as F
 
     both = edges.select("a", "b").union(edges.select(F.col("b").alias("a"), F.col("a").alias("b")))
     labels = both.groupBy("a").agg(F.least(F.min("b"), F.first("a")).alias("label")).withColumnRenamed("a", "node")
-    labels = labels.localCheckpoint() if checkpoint else labels
+    labels = labels.localCheckpoint()
     while True:
         # Min-label propagation along edges, then one pointer jump (label of the label).
         spread = both.join(labels.withColumnRenamed("node", "b"), "b").groupBy("a").agg(F.min("label").alias("n"))
@@ -270,7 +274,7 @@ def dedup_dataframe(
     return SparkResult(kept.orderBy("_dedup_idx").drop(*helper), duplicates, rejected)
 
 
-def _read(spark, path: str):
+def _read(spark: SparkSession, path: str) -> tuple[DataFrame, str]:
     lower = path.rstrip("/").lower()
     if lower.endswith(".parquet"):
         return spark.read.parquet(path), "parquet"

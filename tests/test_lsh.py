@@ -65,3 +65,29 @@ def test_components_equal_union_find(n, data) -> None:
 def test_exact_jaccard() -> None:
     assert exact_jaccard(np.array([1, 2, 3]), np.array([2, 3, 4])) == 0.5
     assert exact_jaccard(np.array([], dtype=np.uint32), np.array([], dtype=np.uint32)) == 0.0
+
+
+def test_containment_finds_partial_and_wrapped_copies_that_jaccard_misses(sample_texts) -> None:
+    from dedup.config import DedupConfig, LSHConfig
+    from dedup.pipeline import Pipeline
+
+    article = next(t for t in sample_texts if len(t.split()) > 300)
+    words = article.split()
+    half = " ".join(words[: len(words) // 2])
+    wrapped = f"{sample_texts[0]}\n{article}\n{sample_texts[1]}"
+    texts = [article, half, wrapped, sample_texts[2]]
+    by_jaccard = Pipeline(DedupConfig(lsh=LSHConfig(threshold=0.8)))
+    by_containment = Pipeline(DedupConfig(lsh=LSHConfig(threshold=0.8, verify="containment")))
+    jaccard_pairs, _ = by_jaccard.similar_in_batch(by_jaccard.sign(texts))
+    pairs, sims = by_containment.similar_in_batch(by_containment.sign(texts))
+    assert {(0, 1), (0, 2), (1, 2)} == set(map(tuple, pairs.tolist()))
+    assert min(sims) >= 0.95
+    assert (0, 1) not in set(map(tuple, jaccard_pairs.tolist()))  # half a text: Jaccard about 0.5
+
+
+def test_containment_of_pairs_counts_the_smaller_set() -> None:
+    from dedup.lsh import containment_of_pairs
+
+    sets = np.array([1, 2, 3, 4, 2, 3, 9], dtype=np.uint32)
+    offsets = np.array([0, 4, 7])
+    assert containment_of_pairs(sets, offsets, np.array([[0, 1]])).tolist() == [2 / 3]
