@@ -1,7 +1,8 @@
 """Local engine vs Spark local[2] on the same synthetic corpora: where the crossover lies on one machine.
 
 Uses the corpora of benchmarks/scale.py (generated there, or here if missing). Each run is its own process;
-for Spark, the peak memory is the largest of the driver, the JVM and the Python workers.
+its peak memory is the largest sum, sampled every 0.2 s, of the resident memory of it and all its
+descendants (for Spark: the driver, the JVM and the Python workers; locally: the worker processes too).
 
 Run: python benchmarks/spark_scale.py [--sizes 100000 1000000]
 Writes benchmarks/results/spark_scale.json and spark_scale.png.
@@ -18,8 +19,20 @@ from _common import print_table, save_plot, write_results
 from scale import WORK, generate, prefix
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, threading, time
+import psutil
 from dedup.config import DedupConfig
+peak = [0]
+def sample():
+    me = psutil.Process()
+    while True:
+        try:
+            tree = [me, *me.children(recursive=True)]
+            peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree))
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+threading.Thread(target=sample, daemon=True).start()
 start = time.perf_counter()
 if sys.argv[3] == "spark":
     from dedup.spark import run_corpus_spark, spark_session
@@ -30,8 +43,7 @@ else:
     from dedup.corpus import CorpusOptions, run_corpus
     manifest = run_corpus(sys.argv[1], sys.argv[2], opts=CorpusOptions(workers=2))
 seconds = time.perf_counter() - start
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-print(json.dumps({"seconds": seconds, "kept": manifest["counts"]["kept"], "peak_mb": peak / 1024}))
+print(json.dumps({"seconds": seconds, "kept": manifest["counts"]["kept"], "peak_mb": peak[0] / 2**20}))
 """
 
 

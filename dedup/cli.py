@@ -33,6 +33,7 @@ _FLAGS = {
     "seed": ("minhash", "seed"),
     "scheme": ("minhash", "scheme"),
     "threshold": ("lsh", "threshold"),
+    "verify": ("lsh", "verify"),
     "bands": ("lsh", "bands"),
     "rows": ("lsh", "rows"),
 }
@@ -40,7 +41,13 @@ _FLAGS = {
 
 def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("matching (defaults, or an index's own settings)")
-    group.add_argument("--threshold", type=float, help="Jaccard threshold (default 0.8)")
+    group.add_argument("--threshold", type=float, help="similarity threshold (default 0.8)")
+    group.add_argument(
+        "--verify",
+        choices=("exact", "estimate", "containment"),
+        help="exact Jaccard of shingle sets (default), the MinHash estimate, or containment "
+        "(partial and wrapped copies; try --ngram 3 --threshold 0.4)",
+    )
     group.add_argument("--profile", choices=sorted(PROFILES), help=f"normalization profile (default {DEFAULT_PROFILE})")
     group.add_argument("--shingle", choices=("word", "char"), help="word (default) or character n-grams")
     group.add_argument("--ngram", type=int, help="shingle size n (default 5)")
@@ -59,7 +66,7 @@ def _config(args: argparse.Namespace, base: DedupConfig | None = None) -> DedupC
     for dest, (section, name) in _FLAGS.items():
         if getattr(args, dest) is not None:
             changes[section][name] = getattr(args, dest)
-    if "bands" in changes["lsh"] or "rows" in changes["lsh"] or "threshold" in changes["lsh"]:
+    if {"bands", "rows", "threshold", "verify"} & set(changes["lsh"]):
         changes["lsh"].setdefault("bands", None)
         changes["lsh"].setdefault("rows", None)
     return replace(

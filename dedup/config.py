@@ -57,7 +57,8 @@ class LSHConfig:
     Candidates come from bands × rows (given, or the optimum for ``candidate_threshold``);
     each candidate pair is then verified against ``threshold``: by exact Jaccard of the
     two shingle sets (default), by the estimate from the signatures, or by containment
-    (the share of the smaller set inside the larger: partial and wrapped copies). Exact
+    (the share of the smaller set inside the larger: partial and wrapped copies; a pair
+    sharing fewer than ``min_shared`` shingles counts only if nearly identical, Jaccard ≥ 0.8). Exact
     verification makes every reported pair true, so the bands aim lower (threshold − 0.1)
     to miss fewer; for containment they aim at half the threshold, since a text inside a
     longer one has a lower Jaccard than containment.
@@ -72,6 +73,7 @@ class LSHConfig:
     rows: int | None = None
     false_positive_weight: float = 0.1
     max_bucket_pairs: int = 64
+    min_shared: int = 5
 
     def __post_init__(self) -> None:
         _check(0.0 < self.threshold <= 1.0, f"threshold must be in (0, 1], got {self.threshold!r}")
@@ -87,6 +89,7 @@ class LSHConfig:
         _check(self.bands is None or (self.bands >= 1 and self.rows >= 1), "bands and rows must be positive")
         _check(0.0 <= self.false_positive_weight <= 1.0, "false_positive_weight must be in [0, 1]")
         _check(self.max_bucket_pairs >= 1, "max_bucket_pairs must be positive")
+        _check(self.min_shared >= 1, "min_shared must be positive")
 
     @property
     def banding_threshold(self) -> float:

@@ -121,11 +121,20 @@ def jaccard_of_pairs(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -
     return np.divide(inter, union, out=np.zeros(len(inter)), where=union > 0)
 
 
-def containment_of_pairs(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """Share of the smaller set of each pair found in the larger: 1.0 for a text wholly inside another."""
+def containment_of_pairs(
+    sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, min_shared: int = 1, short_jaccard: float = 0.8
+) -> np.ndarray:
+    """Share of the smaller set of each pair found in the larger: 1.0 for a text wholly inside another.
+
+    A pair sharing fewer than ``min_shared`` shingles is too short to be one inside the other: it
+    scores its Jaccard if that reaches ``short_jaccard`` (near-identical short texts), else 0. Two
+    look-alike questions sharing two 3-grams are different questions.
+    """
     inter, a, b = _overlaps(sets, offsets, pairs)
-    smaller = np.minimum(a, b)
-    return np.divide(inter, smaller, out=np.zeros(len(inter)), where=smaller > 0)
+    smaller, union = np.minimum(a, b), a + b - inter
+    contained = np.divide(inter, smaller, out=np.zeros(len(inter)), where=smaller > 0)
+    jaccard = np.divide(inter, union, out=np.zeros(len(inter)), where=union > 0)
+    return np.where(inter >= min_shared, contained, np.where(jaccard >= short_jaccard, jaccard, 0.0))
 
 
 @njit(cache=True, nogil=True)

@@ -97,8 +97,9 @@ class Pipeline:
             return estimated_jaccard(signatures, pairs)
         if sets is None:
             raise ValueError(f"{self.cfg.lsh.verify} verification needs the records' shingle sets")
-        measure = containment_of_pairs if self.cfg.lsh.verify == "containment" else jaccard_of_pairs
-        return measure(sets[0], sets[1], pairs)
+        if self.cfg.lsh.verify == "containment":
+            return containment_of_pairs(sets[0], sets[1], pairs, self.cfg.lsh.min_shared)
+        return jaccard_of_pairs(sets[0], sets[1], pairs)
 
     def similar_in_batch(self, batch: SignedBatch) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`similar_pairs` among the records of one in-memory batch."""

@@ -91,3 +91,5 @@ def test_containment_of_pairs_counts_the_smaller_set() -> None:
     sets = np.array([1, 2, 3, 4, 2, 3, 9], dtype=np.uint32)
     offsets = np.array([0, 4, 7])
     assert containment_of_pairs(sets, offsets, np.array([[0, 1]])).tolist() == [2 / 3]
+    assert containment_of_pairs(sets, offsets, np.array([[0, 1]]), min_shared=3).tolist() == [0.0]  # too short
+    assert containment_of_pairs(sets, offsets, np.array([[0, 0]]), min_shared=9).tolist() == [1.0]  # identical
