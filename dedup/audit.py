@@ -25,6 +25,7 @@ from dedup.config import DedupConfig, LSHConfig
 from dedup.lsh import connected_components, jaccard_of_pairs
 from dedup.pipeline import Pipeline
 from dedup.records import FieldNames, FileError, Record, Rejected, input_files, parse_date, read_records
+from dedup.report import render_report
 from dedup.segment import split_paragraphs
 from dedup.shingle import shingle_sets
 from dedup.textio import InputError, RunError, prepare_out, publish, read_text
@@ -388,8 +389,6 @@ def run_audit(
     input_path: str | Path, out: str | Path, cfg: DedupConfig | None = None, opts: AuditOptions | None = None
 ) -> dict:
     """Audit republication among the articles at ``input_path``; write the outputs into folder ``out``."""
-    from dedup.report import render_report
-
     cfg, opts, out = cfg or DedupConfig(), opts or AuditOptions(), Path(out)
     start = time.perf_counter()
     articles, rejected, file_errors = load_articles(input_path, opts)
