@@ -23,7 +23,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -33,7 +33,19 @@ from tqdm import tqdm
 from dedup.config import DedupConfig
 from dedup.lsh import connected_components
 from dedup.pipeline import Pipeline
-from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
+from dedup.records import (
+    FieldNames,
+    FileError,
+    IdCheck,
+    RawRow,
+    Record,
+    Rejected,
+    batched,
+    input_files,
+    parse_row,
+    raw_rows,
+    read_records,
+)
 from dedup.segment import split_paragraphs
 from dedup.textio import RunError, prepare_out, publish
 
@@ -63,45 +75,69 @@ class CorpusOptions:
 
 # --- signing, in worker processes -------------------------------------------------------------
 
-_worker_pipeline: Pipeline | None = None
+_worker: dict = {}
 
 
-def _init_worker(cfg: DedupConfig) -> None:
-    global _worker_pipeline
-    _worker_pipeline = Pipeline(cfg)
+def _init_worker(cfg: DedupConfig, opts: CorpusOptions) -> None:
+    _worker["pipeline"], _worker["opts"] = Pipeline(cfg), opts
 
 
-def _sign_texts(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    batch = _worker_pipeline.sign(texts)
-    return batch.signatures, batch.hashes, np.diff(batch.offsets)
+@dataclass(frozen=True)
+class _SignedBatch:
+    """What a worker sends back: signatures and shingle sets, and for documents their parsed rows."""
+
+    signatures: np.ndarray
+    sets: np.ndarray
+    set_sizes: np.ndarray
+    records: list[Record] = field(default_factory=list)  # with their text dropped: it is not needed back
+    lengths: np.ndarray | None = None
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def _sign_texts(texts: list[str]) -> _SignedBatch:
+    batch = _worker["pipeline"].sign(texts)
+    return _SignedBatch(batch.signatures, batch.hashes, np.diff(batch.offsets))
+
+
+def _parse_and_sign(rows: list[RawRow]) -> _SignedBatch:
+    """Parse raw rows (JSON decoding is the costly part of reading) and sign the usable ones."""
+    opts: CorpusOptions = _worker["opts"]
+    parsed = [parse_row(row, opts.fields, opts.max_chars) for row in rows]
+    records = [item for item in parsed if isinstance(item, Record)]
+    signed = _sign_texts([r.text for r in records])
+    lengths = np.fromiter((len(r.text) for r in records), dtype=np.int64, count=len(records))
+    return replace(
+        signed,
+        records=[replace(r, text="") for r in records],
+        lengths=lengths,
+        rejected=[item for item in parsed if isinstance(item, Rejected)],
+    )
 
 
 class _Signer:
-    """Signs batches in order, in a process pool when ``workers > 1``, with a bounded queue."""
+    """Runs a task on batches in order, in a process pool when ``workers > 1``, with a bounded queue."""
 
-    def __init__(self, cfg: DedupConfig, workers: int) -> None:
-        self.pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(cfg,)) if workers > 1 else None
+    def __init__(self, cfg: DedupConfig, opts: CorpusOptions) -> None:
+        workers = opts.workers
+        self.pool = (
+            ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(cfg, opts)) if workers > 1 else None
+        )
         self.window = 2 * workers
         if self.pool is None:
-            _init_worker(cfg)
+            _init_worker(cfg, opts)
 
-    def map(
-        self, batches: Iterator[list], texts_of: Callable[[list], list[str]]
-    ) -> Iterator[tuple[list, tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-        """(batch, (signatures, shingle sets, set sizes)) for each batch, in input order."""
+    def map(self, batches: Iterator[list], task: Callable[[list], _SignedBatch]) -> Iterator[_SignedBatch]:
+        """``task(batch)`` for each batch, in input order."""
         if self.pool is None:
-            for batch in batches:
-                yield batch, _sign_texts(texts_of(batch))
+            yield from map(task, batches)
             return
-        pending: deque[tuple[list, Future]] = deque()
+        pending: deque[Future] = deque()
         for batch in batches:
-            pending.append((batch, self.pool.submit(_sign_texts, texts_of(batch))))
+            pending.append(self.pool.submit(task, batch))
             if len(pending) >= self.window:
-                done, future = pending.popleft()
-                yield done, future.result()
+                yield pending.popleft().result()
         while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+            yield pending.popleft().result()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -167,12 +203,16 @@ class _Signed:
 def _sign_to_disk(
     signer: _Signer,
     batches: Iterator[list],
-    texts_of: Callable[[list], list[str]],
+    task: Callable[[list], _SignedBatch],
     stem: Path,
     pipeline: Pipeline,
-    on_batch: Callable[[list], None],
+    on_batch: Callable[[_SignedBatch], np.ndarray | None],
 ) -> _Signed:
-    """Sign every batch into work files beside ``stem``; memory keeps only 8 bytes per record."""
+    """Run ``task`` on every batch and write what it signs into work files beside ``stem``.
+
+    ``on_batch`` sees each result first and may return a mask of the records to keep.
+    Memory keeps only 8 bytes per record.
+    """
     sizes = []
     r, hasher = pipeline.rows, pipeline.hasher
     whole = pipeline.cfg.lsh.verify == "estimate"
@@ -180,14 +220,18 @@ def _sign_to_disk(
         bands = [stack.enter_context(stem.with_suffix(f".band{b}").open("wb")) for b in range(pipeline.bands)]
         set_file = stack.enter_context(stem.with_suffix(".sets").open("wb"))
         sig_file = stack.enter_context(stem.with_suffix(".sig").open("wb")) if whole else None
-        for batch, (signatures, sets, set_sizes) in signer.map(batches, texts_of):
+        for result in signer.map(batches, task):
+            signatures, sets, set_sizes = result.signatures, result.sets, result.set_sizes
+            keep = on_batch(result)
+            if keep is not None and not keep.all():
+                sets = sets[np.repeat(keep, set_sizes)]
+                signatures, set_sizes = signatures[keep], set_sizes[keep]
             for b, handle in enumerate(bands):
                 handle.write(np.ascontiguousarray(signatures[:, b * r : (b + 1) * r], dtype=np.uint32).tobytes())
             if sig_file is not None:
                 sig_file.write(np.ascontiguousarray(signatures).tobytes())
             set_file.write(np.ascontiguousarray(sets, dtype=np.uint32).tobytes())
             sizes.append(set_sizes)
-            on_batch(batch)
     offsets = np.zeros(sum(map(len, sizes)) + 1, dtype=np.int64)
     if sizes:
         np.cumsum(np.concatenate(sizes), out=offsets[1:])
@@ -210,12 +254,12 @@ class _Documents:
     date: list[np.ndarray] = field(default_factory=list)
     length: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, batch: list[Record]) -> None:
+    def add(self, batch: list[Record], lengths: np.ndarray) -> None:
         self.ids.extend(r.id for r in batch)
         self.file.append(np.array([r.file for r in batch], dtype=np.int32))
         self.line.append(np.array([r.line for r in batch], dtype=np.int64))
         self.date.append(np.array([np.nan if r.date is None else r.date for r in batch], dtype=np.float64))
-        self.length.append(np.array([len(r.text) for r in batch], dtype=np.int64))
+        self.length.append(lengths)
 
     def column(self, name: str, dtype: type) -> np.ndarray:
         parts = getattr(self, name)
@@ -328,7 +372,7 @@ def _paragraph_pass(
         if texts:
             yield texts
 
-    signed = _sign_to_disk(signer, batches(), list, tmp / "paragraphs", pipeline, lambda b: None)
+    signed = _sign_to_disk(signer, batches(), _sign_texts, tmp / "paragraphs", pipeline, lambda result: None)
     pairs, _ = signed.similar_pairs(pipeline)
     labels = connected_components(len(owner), pairs)
     removed = np.flatnonzero(labels != np.arange(len(labels)))
@@ -366,7 +410,7 @@ def run_corpus(
         raise RunError(str(err)) from None
     pipeline = Pipeline(cfg)
     tmp = prepare_out(out)
-    signer = _Signer(cfg, opts.workers)
+    signer = _Signer(cfg, opts)
     try:
         manifest = _run(files, tmp, pipeline, opts, signer)
         publish(tmp, out)
@@ -396,16 +440,23 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
             reasons[item.kind] += 1
             rejected.writerow([files[item.file].name, item.line, item.id or "", item.kind, item.reason])
 
-        records = batched(read_records(files, opts.fields, opts.max_chars), opts.batch_size, on_other)
+        rows = batched(raw_rows(files, opts.fields), opts.batch_size, on_other, kind=tuple)
+        ids = IdCheck(files)
         with tqdm(desc="read and sign", unit=" docs", disable=not opts.progress) as bar:
 
-            def on_batch(batch: list[Record]) -> None:
-                docs.add(batch)
-                bar.update(len(batch))
+            def on_batch(result: _SignedBatch) -> np.ndarray:
+                for item in result.rejected:
+                    on_other(item)
+                checked = [ids(r) for r in result.records]
+                keep = np.array([isinstance(c, Record) for c in checked], dtype=bool)
+                for item in checked:
+                    if isinstance(item, Rejected):
+                        on_other(item)
+                docs.add([r for r, k in zip(result.records, keep, strict=True) if k], result.lengths[keep])
+                bar.update(len(result.records) + len(result.rejected))
+                return keep
 
-            signed = _sign_to_disk(
-                signer, records, lambda b: [r.text for r in b], tmp / "documents", pipeline, on_batch
-            )
+            signed = _sign_to_disk(signer, rows, _parse_and_sign, tmp / "documents", pipeline, on_batch)
     timings["read_and_sign"] = time.perf_counter() - start
 
     n = len(docs.ids)

@@ -14,7 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["FieldNames", "FileError", "Record", "Rejected", "batched", "input_files", "parse_date", "read_records"]
+__all__ = [
+    "FieldNames",
+    "FileError",
+    "IdCheck",
+    "RawRow",
+    "Record",
+    "Rejected",
+    "batched",
+    "input_files",
+    "parse_date",
+    "parse_row",
+    "raw_rows",
+    "read_records",
+]
 
 _SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".parquet")
 
@@ -104,23 +117,19 @@ def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None,
     return doc_id, text, "", ""
 
 
-def _jsonl_objects(path: Path) -> Iterator[tuple[int, object | Exception]]:
-    """(line number, parsed object or the parse error) for each non-blank line."""
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw bytes) of each non-blank line."""
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    yield number, json.loads(raw)
-                except (ValueError, UnicodeDecodeError) as err:
-                    yield number, err
+                if raw.strip():
+                    yield number, raw
     except (OSError, EOFError, zlib.error) as err:
         raise FileError(f"{path}: cannot read (corrupt or truncated file?): {err}") from None
 
 
-def _parquet_objects(path: Path, fields: FieldNames) -> Iterator[tuple[int, object | Exception]]:
+def _parquet_rows(path: Path, fields: FieldNames) -> Iterator[tuple[int, dict]]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -137,6 +146,55 @@ def _parquet_objects(path: Path, fields: FieldNames) -> Iterator[tuple[int, obje
         raise FileError(f"{path}: cannot read Parquet (corrupt or truncated file?): {err}") from None
 
 
+RawRow = tuple[int, int, "bytes | dict"]  # (file index, line or row, raw JSON line or Parquet row)
+
+
+def raw_rows(files: list[Path], fields: FieldNames = FieldNames()) -> Iterator[RawRow | FileError]:
+    """Every row of every file, unparsed, in order; a FileError where a file stops. Cheap: the
+    parsing (:func:`parse_row`) can happen elsewhere, in worker processes."""
+    for index, path in enumerate(files):
+        rows = _parquet_rows(path, fields) if path.name.endswith(".parquet") else _jsonl_rows(path)
+        try:
+            for line, payload in rows:
+                yield index, line, payload
+        except FileError as err:
+            yield err
+
+
+def parse_row(row: RawRow, fields: FieldNames, max_chars: int) -> Record | Rejected:
+    """A raw row as a Record, or a Rejected with its reason (duplicate ids are :class:`IdCheck`'s job)."""
+    index, line, payload = row
+    if isinstance(payload, bytes):
+        try:
+            payload = json.loads(payload)
+        except (ValueError, UnicodeDecodeError) as err:
+            return Rejected(index, line, None, "invalid_json", f"not valid JSON: {err}")
+    doc_id, text, kind, reason = _check(payload, fields, max_chars)
+    if kind:
+        return Rejected(index, line, doc_id, kind, reason)
+    extra = {name: payload.get(name) for name in fields.extra}
+    return Record(index, line, doc_id, text, parse_date(payload.get(fields.date)), extra)
+
+
+class IdCheck:
+    """Rejects the second and later occurrences of an id, naming where it was first seen."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
+        self.first_seen: dict[str, int] = {}  # id -> file index << 40 | line: one int, not a string, per id
+
+    def __call__(self, record: Record) -> Record | Rejected:
+        first = self.first_seen.get(record.id)
+        if first is None:
+            self.first_seen[record.id] = record.file << 40 | record.line
+            return record
+        first_file, first_line = divmod(first, 1 << 40)
+        where = f"{self.files[first_file].name}:{first_line}"
+        return Rejected(
+            record.file, record.line, record.id, "duplicate_id", f"duplicate id {record.id!r} (first at {where})"
+        )
+
+
 def read_records(
     files: list[Path], fields: FieldNames = FieldNames(), max_chars: int = 10_000_000
 ) -> Iterator[Record | Rejected | FileError]:
@@ -144,37 +202,22 @@ def read_records(
 
     Duplicate ids are rejected at their second occurrence, naming the first.
     """
-    first_seen: dict[str, int] = {}  # id -> file index << 40 | line: one int, not a string, per document
-    for index, path in enumerate(files):
-        is_parquet = path.name.endswith(".parquet")
-        objects = _parquet_objects(path, fields) if is_parquet else _jsonl_objects(path)
-        try:
-            for line, obj in objects:
-                if isinstance(obj, Exception):
-                    yield Rejected(index, line, None, "invalid_json", f"not valid JSON: {obj}")
-                else:
-                    doc_id, text, kind, reason = _check(obj, fields, max_chars)
-                    if not kind and doc_id in first_seen:
-                        first_file, first_line = divmod(first_seen[doc_id], 1 << 40)
-                        where = f"{files[first_file].name}:{first_line}"
-                        kind, reason = "duplicate_id", f"duplicate id {doc_id!r} (first at {where})"
-                    if kind:
-                        yield Rejected(index, line, doc_id, kind, reason)
-                    else:
-                        first_seen[doc_id] = index << 40 | line
-                        extra = {name: obj.get(name) for name in fields.extra}
-                        yield Record(index, line, doc_id, text, parse_date(obj.get(fields.date)), extra)
-        except FileError as err:
-            yield err
+    ids = IdCheck(files)
+    for row in raw_rows(files, fields):
+        if isinstance(row, FileError):
+            yield row
+            continue
+        item = parse_row(row, fields, max_chars)
+        yield ids(item) if isinstance(item, Record) else item
 
 
 def batched(
-    items: Iterator[Record | Rejected | FileError], size: int, on_other: Callable[[Rejected | FileError], None]
-) -> Iterator[list[Record]]:
-    """Records in lists of ``size``; every Rejected or FileError goes to ``on_other`` as it comes."""
-    batch: list[Record] = []
+    items: Iterator, size: int, on_other: Callable[[Rejected | FileError], None], kind: type = Record
+) -> Iterator[list]:
+    """Items of type ``kind`` (records, or raw rows) in lists of ``size``; anything else goes to ``on_other``."""
+    batch: list = []
     for item in items:
-        if isinstance(item, Record):
+        if isinstance(item, kind):
             batch.append(item)
             if len(batch) >= size:
                 yield batch
