@@ -281,7 +281,7 @@ def _needs_string_steps(ops: tuple, lookup: np.ndarray) -> np.ndarray:
         mapped = (int(lookup[ord(ch)]) for ch in text)
         return [32 if _SPACE_MASK[cp] else cp for cp in mapped if cp != _DELETED]
 
-    for cp in range(0xD800):
+    for cp in (*range(0xD800), *range(0xE000, 0x20000)):  # all but surrogates and the rare planes
         ch = chr(cp)
         if ch == "&" or cp in second or (unicodedata.combining(ch) and lookup[cp] != _DELETED):
             continue

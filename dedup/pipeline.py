@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -25,16 +26,34 @@ __all__ = ["Pipeline", "SignedBatch"]
 
 @dataclass(frozen=True)
 class SignedBatch:
-    """Shingle sets (sorted distinct hashes, flat, with record offsets) and MinHash signatures of a batch."""
+    """MinHash signatures of a batch, and its shingle sets (sorted distinct hashes) when asked for.
 
-    hashes: np.ndarray
-    offsets: np.ndarray
+    Signing needs no sets (a minimum over repeats is the same), so the sets are built,
+    once, only by what verifies exactly.
+    """
+
+    shingles: np.ndarray  # every shingle hash, in text order, repeats included
+    shingle_offsets: np.ndarray
     signatures: np.ndarray
 
     @property
     def nonempty(self) -> np.ndarray:
         """Records with at least one shingle; empty ones never match anything."""
-        return self.offsets[1:] > self.offsets[:-1]
+        return self.shingle_offsets[1:] > self.shingle_offsets[:-1]
+
+    @cached_property
+    def _sets(self) -> tuple[np.ndarray, np.ndarray]:
+        return shingle_sets(self.shingles, self.shingle_offsets)
+
+    @property
+    def hashes(self) -> np.ndarray:
+        """Every record's shingle set, sorted distinct hashes, one after another (see :attr:`offsets`)."""
+        return self._sets[0]
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Where each record's set starts in :attr:`hashes` (``len + 1`` entries)."""
+        return self._sets[1]
 
     def shingle_set(self, row: int) -> np.ndarray:
         """The sorted distinct shingle hashes of one record."""
@@ -52,8 +71,8 @@ class Pipeline:
 
     def sign(self, texts: Sequence[str]) -> SignedBatch:
         """Normalize, shingle and sign a batch of raw texts."""
-        sets, offsets = shingle_sets(*hash_codepoints(*self.profile.normalize_batch(texts), self.cfg.shingle))
-        return SignedBatch(sets, offsets, self.hasher.sign(sets, offsets))
+        shingles, offsets = hash_codepoints(*self.profile.normalize_batch(texts), self.cfg.shingle)
+        return SignedBatch(shingles, offsets, self.hasher.sign(shingles, offsets))
 
     def candidates(self, band: Callable[[int], np.ndarray], nonempty: np.ndarray) -> np.ndarray:
         """LSH candidate pairs ``(i, j)``, ``i < j``, among the non-empty records.
