@@ -193,6 +193,11 @@ class Profile:
             for cp, out in table.items():
                 lookup[cp] = ord(out) if out else _DELETED
             _fold_single_characters(tuple(plan), lookup)
+        # Whitespace of every kind ends up as one space: map it to 32 here, so the compiled loop
+        # tests one value instead of looking up a second table.
+        lookup = lookup.copy() if lookup is _IDENTITY else lookup
+        kept = lookup != _DELETED
+        lookup[kept & _SPACE_MASK[np.where(kept, lookup, 0)]] = 32
         return tuple(plan), lookup, _needs_string_steps(tuple(plan), lookup)
 
     def normalize_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +215,7 @@ class Profile:
             raw, lengths = _replace_records(raw, lengths, redo, [self._string_steps(texts[i], ops) for i in redo])
         cps = np.empty(len(raw), dtype=np.uint32)
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-        _map_and_collapse(raw, lengths, lookup, _SPACE_MASK, cps, offsets)
+        _map_and_collapse(raw, lengths, lookup, cps, offsets)
         cps = cps[: offsets[-1]]
         if "nfkc" in self.steps:
             # Rare: a deletion brought together what NFKC composes; redo those records exactly.
@@ -332,7 +337,7 @@ def _is_nfkc(cps: np.ndarray) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _map_and_collapse(cps, lengths, lookup, space, out, offsets):  # pragma: no cover - compiled
+def _map_and_collapse(cps, lengths, lookup, out, offsets):  # pragma: no cover - compiled
     """Map each code point through ``lookup`` (dropping deleted ones), then ``" ".join(text.split())`` per record."""
     w = 0
     i = 0
@@ -345,7 +350,7 @@ def _map_and_collapse(cps, lengths, lookup, space, out, offsets):  # pragma: no 
             i += 1
             if c == _DELETED:
                 continue
-            if space[c]:
+            if c == 32:
                 pending = started
                 continue
             if pending:
