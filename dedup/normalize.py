@@ -34,6 +34,7 @@ _DELETED = np.uint32(0xFFFFFFFF)
 _SPACE_MASK = np.zeros(0x110000, dtype=bool)
 _SPACE_MASK[[cp for cp in range(0x10000) if chr(cp).isspace()]] = True  # no whitespace lies above the BMP
 _IDENTITY = np.arange(0x110000, dtype=np.uint32)
+_NOTHING = np.zeros(0x110000, dtype=bool)
 
 
 def _delete(chars: list[str]) -> dict[int, str]:
@@ -209,17 +210,35 @@ class Profile:
         ops, lookup, unsafe = self._codepoint_plan
         raw = _to_codepoints("".join(texts))
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        redo = np.zeros(0, dtype=np.int64)
+        redone: list[str] = []
         if ops:
-            # Only texts holding a character that the string steps may change go through them.
+            # Only texts holding a character that the string steps may change go through them; the
+            # compiled pass reads those texts from a second, small array instead of the batch's.
             redo = np.flatnonzero(_any_per_record(unsafe, raw, lengths))
-            raw, lengths = _replace_records(raw, lengths, redo, [self._string_steps(texts[i], ops) for i in redo])
-        cps = np.empty(len(raw), dtype=np.uint32)
+            redone = [self._string_steps(texts[i], ops) for i in redo.tolist()]
+        alternate = _to_codepoints("".join(redone))
+        alt_lengths = np.fromiter(map(len, redone), dtype=np.int64, count=len(redone))
+        cps = np.empty(len(raw) + len(alternate), dtype=np.uint32)
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-        _map_and_collapse(raw, lengths, lookup, cps, offsets)
+        suspect = np.zeros(len(texts), dtype=np.bool_)
+        nfkc = "nfkc" in self.steps
+        _map_and_collapse(
+            raw,
+            lengths,
+            alternate,
+            redo,
+            alt_lengths,
+            lookup,
+            _composable() if nfkc else _NOTHING,
+            cps,
+            offsets,
+            suspect,
+        )
         cps = cps[: offsets[-1]]
-        if "nfkc" in self.steps:
+        if nfkc:
             # Rare: a deletion brought together what NFKC composes; redo those records exactly.
-            suspects = np.flatnonzero(_any_per_record(_composable(), cps, np.diff(offsets)))
+            suspects = np.flatnonzero(suspect)
             redo = [
                 i for i in suspects if not unicodedata.is_normalized("NFKC", _to_text(cps[offsets[i] : offsets[i + 1]]))
             ]
@@ -337,17 +356,31 @@ def _is_nfkc(cps: np.ndarray) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _map_and_collapse(cps, lengths, lookup, out, offsets):  # pragma: no cover - compiled
-    """Map each code point through ``lookup`` (dropping deleted ones), then ``" ".join(text.split())`` per record."""
+def _map_and_collapse(
+    cps, lengths, alternate, redo, alt_lengths, lookup, flag, out, offsets, flagged
+):  # pragma: no cover - compiled
+    """Map each code point through ``lookup`` (dropping deleted ones), then ``" ".join(text.split())`` per record.
+
+    Record ``redo[k]`` is read from ``alternate`` (``alt_lengths[k]`` code points) instead of ``cps``;
+    ``flagged[r]`` tells whether record ``r`` kept a code point marked in ``flag``.
+    """
     w = 0
     i = 0
+    j = 0
+    k = 0
     for r in range(lengths.shape[0]):
         offsets[r] = w
         started = False
         pending = False
-        for _ in range(lengths[r]):
-            c = lookup[cps[i]]
-            i += 1
+        if k < redo.shape[0] and redo[k] == r:
+            source, start, count = alternate, j, alt_lengths[k]
+            j += count
+            k += 1
+        else:
+            source, start, count = cps, i, lengths[r]
+        i += lengths[r]
+        for p in range(start, start + count):
+            c = lookup[source[p]]
             if c == _DELETED:
                 continue
             if c == 32:
@@ -360,6 +393,8 @@ def _map_and_collapse(cps, lengths, lookup, out, offsets):  # pragma: no cover -
             out[w] = c
             w += 1
             started = True
+            if flag[c]:
+                flagged[r] = True
     offsets[lengths.shape[0]] = w
 
 

@@ -53,15 +53,6 @@ def fmix32(h):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _unit_hash(cps, start, end):  # pragma: no cover - compiled
-    """FNV-1a over a unit's code points, finalized with its length."""
-    h = _FNV_OFFSET
-    for i in range(start, end):
-        h = np.uint32((h ^ np.uint32(cps[i])) * _FNV_PRIME)
-    return fmix32(h ^ np.uint32(end - start))
-
-
-@njit(cache=True)
 def _combine(units, start, k):  # pragma: no cover - compiled
     """Order-sensitive hash of the ``k`` unit hashes from ``start``."""
     acc = _SEED
@@ -72,24 +63,36 @@ def _combine(units, start, k):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _units(cps, offsets, words):  # pragma: no cover - compiled
-    """Unit hashes of every record (words split at spaces, or single code points) and per-record counts."""
+    """Unit hashes of every record and per-record counts, in one pass over the code points.
+
+    A unit is a word (split at spaces) or, for character shingles, one code point; its hash is
+    FNV-1a over its code points, finalized with its length.
+    """
     n = offsets.shape[0] - 1
     units = np.empty(cps.shape[0], dtype=np.uint32)
     counts = np.zeros(n, dtype=np.int64)
     u = 0
     for r in range(n):
         first = u
-        start = offsets[r]
-        for i in range(offsets[r], offsets[r + 1] + 1):
+        h = _FNV_OFFSET
+        length = 0
+        for i in range(offsets[r], offsets[r + 1]):
+            c = cps[i]
+            if words and c == _SPACE:
+                if length:
+                    units[u] = fmix32(h ^ np.uint32(length))
+                    u += 1
+                h, length = _FNV_OFFSET, 0
+                continue
+            h = np.uint32((h ^ np.uint32(c)) * _FNV_PRIME)
+            length += 1
             if not words:
-                if i < offsets[r + 1]:
-                    units[u] = _unit_hash(cps, i, i + 1)
-                    u += 1
-            elif i == offsets[r + 1] or cps[i] == _SPACE:
-                if i > start:
-                    units[u] = _unit_hash(cps, start, i)
-                    u += 1
-                start = i + 1
+                units[u] = fmix32(h ^ np.uint32(1))
+                u += 1
+                h, length = _FNV_OFFSET, 0
+        if length:
+            units[u] = fmix32(h ^ np.uint32(length))
+            u += 1
         counts[r] = u - first
     return units[:u], counts
 
