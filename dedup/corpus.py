@@ -293,21 +293,64 @@ def _drop_lines(text: str, lines: set[int]) -> str:
     return "\n".join(line for number, line in enumerate(text.split("\n"), start=1) if number not in lines)
 
 
+class _Positions:
+    """Where each row of the plain (uncompressed) JSONL inputs lies, so kept rows copy as byte ranges."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self.files = files
+        self.rows: dict[int, tuple[array, array, array]] = {}
+
+    def record(self, rows: Iterator) -> Iterator:
+        """Pass ``raw_rows`` through, noting line, offset and size of each plain JSONL row (24 bytes a row)."""
+        for row in rows:
+            if isinstance(row, tuple) and isinstance(row[2], bytes) and not self.files[row[0]].name.endswith(".gz"):
+                lines, starts, sizes = self.rows.setdefault(row[0], (array("q"), array("q"), array("q")))
+                lines.append(row[1])
+                starts.append(row[3])
+                sizes.append(len(row[2]))
+            yield row
+
+    def ranges(self, index: int, wanted: np.ndarray) -> list[tuple[int, int]]:
+        """Merged (start, end) byte ranges of the given lines of file ``index``."""
+        lines, starts, sizes = (np.frombuffer(a, dtype=np.int64) for a in self.rows[index])
+        at = np.searchsorted(lines, wanted)
+        begin, end = starts[at], starts[at] + sizes[at]
+        cut = np.flatnonzero(begin[1:] != end[:-1]) + 1
+        return list(zip(begin[np.r_[0, cut]].tolist(), end[np.r_[cut - 1, len(end) - 1]].tolist(), strict=True))
+
+
+def _copy_ranges(path: Path, target: Path, ranges: list[tuple[int, int]]) -> None:
+    with path.open("rb") as src, target.open("wb") as dst:
+        last = b"\n"
+        for begin, end in ranges:
+            src.seek(begin)
+            while begin < end:
+                chunk = src.read(min(end - begin, 1 << 20))
+                dst.write(chunk)
+                begin += len(chunk)
+                last = chunk[-1:]
+        if last != b"\n":
+            dst.write(b"\n")  # the file's last line had no newline
+
+
 def _write_kept(
     files: list[Path],
     kept_lines: dict[int, np.ndarray],
     dest: Path,
     removed: dict[tuple[int, int], set[int]],
     text_field: str,
+    positions: _Positions,
 ) -> None:
     """Copy the kept rows of each input file, in its own format, under ``dest``.
 
-    Rows are copied byte for byte, except those with paragraphs in ``removed``: their text loses those lines.
+    Rows are copied byte for byte (plain JSONL as whole byte ranges), except those with paragraphs in
+    ``removed``: their text loses those lines.
     """
     dest.mkdir()
     for index, wanted in kept_lines.items():
         path = files[index]
         target = dest / (f"{index:05d}-{path.name}" if len(files) > 1 else path.name)
+        edited = any(f == index for f, _ in removed)
         if path.name.endswith(".parquet"):
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -319,6 +362,9 @@ def _write_kept(
                     texts[row - 1] = _drop_lines(texts[row - 1], lines)
             table = table.set_column(table.schema.get_field_index(text_field), text_field, pa.array(texts))
             pq.write_table(table.filter(np.isin(np.arange(1, table.num_rows + 1), wanted)), target)
+            continue
+        if index in positions.rows and not edited:
+            _copy_ranges(path, target, positions.ranges(index, wanted))
             continue
         opener = gzip.open if path.name.endswith(".gz") else open
         keep = set(wanted.tolist())
@@ -440,7 +486,8 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
             reasons[item.kind] += 1
             rejected.writerow([files[item.file].name, item.line, item.id or "", item.kind, item.reason])
 
-        rows = batched(raw_rows(files, opts.fields), opts.batch_size, on_other, kind=tuple)
+        positions = _Positions(files)
+        rows = batched(positions.record(raw_rows(files, opts.fields)), opts.batch_size, on_other, kind=tuple)
         ids = IdCheck(files)
         with tqdm(desc="read and sign", unit=" docs", disable=not opts.progress) as bar:
 
@@ -490,7 +537,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     file_col, line_col = docs.column("file", np.int32), docs.column("line", np.int64)
     kept_lines = {int(f): np.sort(line_col[is_kept & (file_col == f)]) for f in np.unique(file_col[is_kept])}
     removed = {(int(file_col[d]), int(line_col[d])): lines for d, lines in edits.lines.items()}
-    _write_kept(files, kept_lines, tmp / "kept", removed, opts.fields.text)
+    _write_kept(files, kept_lines, tmp / "kept", removed, opts.fields.text, positions)
     for work in [*tmp.glob("documents.*"), *tmp.glob("paragraphs.*")]:  # signatures, bands and sets
         work.unlink()
     timings["write"] = time.perf_counter() - t

@@ -117,19 +117,21 @@ def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None,
     return doc_id, text, "", ""
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(line number, raw bytes) of each non-blank line."""
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, bytes, int]]:
+    """(line number, raw bytes, byte offset in the uncompressed stream) of each non-blank line."""
     opener = gzip.open if path.name.endswith(".gz") else open
+    offset = 0
     try:
         with opener(path, "rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 if raw.strip():
-                    yield number, raw
+                    yield number, raw, offset
+                offset += len(raw)
     except (OSError, EOFError, zlib.error) as err:
         raise FileError(f"{path}: cannot read (corrupt or truncated file?): {err}") from None
 
 
-def _parquet_rows(path: Path, fields: FieldNames) -> Iterator[tuple[int, dict]]:
+def _parquet_rows(path: Path, fields: FieldNames) -> Iterator[tuple[int, dict, int]]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -141,12 +143,13 @@ def _parquet_rows(path: Path, fields: FieldNames) -> Iterator[tuple[int, dict]]:
         for batch in parquet.iter_batches(columns=wanted, batch_size=4096):
             for obj in batch.to_pylist():
                 row += 1
-                yield row, obj
+                yield row, obj, -1
     except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
         raise FileError(f"{path}: cannot read Parquet (corrupt or truncated file?): {err}") from None
 
 
-RawRow = tuple[int, int, "bytes | dict"]  # (file index, line or row, raw JSON line or Parquet row)
+# (file index, line or row, raw JSON line or Parquet row, byte offset of the line or -1)
+RawRow = tuple[int, int, "bytes | dict", int]
 
 
 def raw_rows(files: list[Path], fields: FieldNames = FieldNames()) -> Iterator[RawRow | FileError]:
@@ -155,15 +158,15 @@ def raw_rows(files: list[Path], fields: FieldNames = FieldNames()) -> Iterator[R
     for index, path in enumerate(files):
         rows = _parquet_rows(path, fields) if path.name.endswith(".parquet") else _jsonl_rows(path)
         try:
-            for line, payload in rows:
-                yield index, line, payload
+            for line, payload, offset in rows:
+                yield index, line, payload, offset
         except FileError as err:
             yield err
 
 
 def parse_row(row: RawRow, fields: FieldNames, max_chars: int) -> Record | Rejected:
     """A raw row as a Record, or a Rejected with its reason (duplicate ids are :class:`IdCheck`'s job)."""
-    index, line, payload = row
+    index, line, payload, _ = row
     if isinstance(payload, bytes):
         try:
             payload = json.loads(payload)

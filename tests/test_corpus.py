@@ -204,3 +204,14 @@ def test_estimated_verification_path(planted, tmp_path) -> None:
     found = _duplicates(tmp_path / "out")
     assert set(found) <= set(sources) and all(found[c] == sources[c] for c in found)
     assert len(found) >= 50  # estimates miss some pairs near the threshold; exact verification finds them all
+
+
+def test_kept_rows_are_copied_byte_for_byte(tmp_path) -> None:
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:6]
+    copy = json.dumps({**json.loads(lines[2]), "id": "copy"}, ensure_ascii=False)
+    raw = "\n".join([lines[0], "", lines[1], lines[2], "   ", copy, lines[3], lines[4], lines[5]])  # no final newline
+    path = tmp_path / "c.jsonl"
+    path.write_text(raw, encoding="utf-8")
+    run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=1))
+    kept = (tmp_path / "out" / "kept" / "c.jsonl").read_text(encoding="utf-8")
+    assert kept == "".join(line + "\n" for line in lines)  # blank lines and the copy dropped, the rest verbatim
