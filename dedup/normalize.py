@@ -305,13 +305,28 @@ def _needs_string_steps(ops: tuple, lookup: np.ndarray) -> np.ndarray:
         mapped = (int(lookup[ord(ch)]) for ch in text)
         return [32 if _SPACE_MASK[cp] else cp for cp in mapped if cp != _DELETED]
 
+    changed = _changed_by_steps(ops)
     for cp in (*range(0xD800), *range(0xE000, 0x20000)):  # all but surrogates and the rare planes
         ch = chr(cp)
         if ch == "&" or cp in second or (unicodedata.combining(ch) and lookup[cp] != _DELETED):
             continue
-        out = Profile._string_steps(ch, ops)
+        out = changed.get(cp, ch)
         mask[cp] = out != ch and outcome(out) != outcome(ch)
     return mask
+
+
+@lru_cache(maxsize=8)
+def _changed_by_steps(ops: tuple) -> dict[int, str]:
+    """Code point -> what the string steps make of it alone, for the characters they change.
+
+    All characters go through the steps in one string, each on its own line: a newline composes
+    with nothing, so each comes out as it would alone (checked: the line count must not change).
+    """
+    cps = [cp for cp in (*range(0xD800), *range(0xE000, 0x20000)) if cp not in (0x0A, 0x26)]
+    out = Profile._string_steps("\n".join(map(chr, cps)), ops).split("\n")
+    if len(out) != len(cps):
+        out = [Profile._string_steps(chr(cp), ops) for cp in cps]
+    return {cp: o for cp, o in zip(cps, out, strict=True) if o != chr(cp)}
 
 
 def _fold_single_characters(ops: tuple, lookup: np.ndarray) -> None:
@@ -321,12 +336,10 @@ def _fold_single_characters(ops: tuple, lookup: np.ndarray) -> None:
     that character alone; texts made of such characters then skip the string steps.
     """
     second = _composition_seconds()
-    for cp in range(0x20000):
-        ch = chr(cp)
-        if ch == "&" or cp in second or unicodedata.combining(ch):
+    for cp, out in _changed_by_steps(ops).items():
+        if cp in second or unicodedata.combining(chr(cp)):
             continue
-        out = Profile._string_steps(ch, ops)
-        if len(out) == 1 and out != ch and ord(out) not in second and not unicodedata.combining(out):
+        if len(out) == 1 and ord(out) not in second and not unicodedata.combining(out):
             lookup[cp] = lookup[ord(out)]
 
 

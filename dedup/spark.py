@@ -181,6 +181,7 @@ def dedup_dataframe(
     cfg = cfg or DedupConfig()
     pipeline = Pipeline(cfg)
     cfg_json = json.dumps(cfg.describe())
+    spark.sparkContext.setJobGroup("dedup", f"dedup: near-duplicates, {cfg.describe()['profile']}, keep {keep}")
     df = df.withColumn("_dedup_idx", F.monotonically_increasing_id())
     text = F.col(text_col)
     reason = (
