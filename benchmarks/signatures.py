@@ -68,7 +68,8 @@ def main() -> None:
     if t_rensa is not None:
         rows.append(["rensa digest_matrix_from_flat_token_hashes", t_rensa, n / t_rensa, t_bulk / t_rensa])
     print(
-        f"{n:,} SaudiNewsNet paragraphs, {int(offsets[-1]):,} word 5-gram shingles, num_perm {args.num_perm}, one core"
+        f"best of {REPEAT} runs each; {n:,} SaudiNewsNet paragraphs, {int(offsets[-1]):,} word 5-gram shingles, "
+        f"num_perm {args.num_perm}, one core"
     )
     print_table(["method", "seconds", "records/s", "× MinHash.bulk"], rows)
     print(f"sha1 path equals datasketch element for element: {identical}")
