@@ -34,7 +34,8 @@ _DELETED = np.uint32(0xFFFFFFFF)
 _SPACE_MASK = np.zeros(0x110000, dtype=bool)
 _SPACE_MASK[[cp for cp in range(0x10000) if chr(cp).isspace()]] = True  # no whitespace lies above the BMP
 _IDENTITY = np.arange(0x110000, dtype=np.uint32)
-_NOTHING = np.zeros(0x110000, dtype=bool)
+# In the compiled pass's table, marks an output that may make the text not NFKC-normalized.
+_SUSPECT = np.uint32(1 << 30)
 
 
 def _delete(chars: list[str]) -> dict[int, str]:
@@ -201,13 +202,22 @@ class Profile:
         lookup[kept & _SPACE_MASK[np.where(kept, lookup, 0)]] = 32
         return tuple(plan), lookup, _needs_string_steps(tuple(plan), lookup)
 
+    @cached_property
+    def _pass_table(self) -> np.ndarray:
+        """The lookup table of the compiled pass: outputs that NFKC could compose carry the ``_SUSPECT`` bit."""
+        lookup = self._codepoint_plan[1].copy()
+        if "nfkc" in self.steps:
+            kept = lookup != _DELETED
+            lookup[kept & _composable()[np.where(kept, lookup, 0)]] |= _SUSPECT
+        return lookup
+
     def normalize_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Normalize many texts at once: UTF-32 code points of the results, and ``len+1`` offsets.
 
         Equal to ``[self.normalize(t) for t in texts]``, with the translate table and
         whitespace collapsing done on one numpy array instead of per string.
         """
-        ops, lookup, unsafe = self._codepoint_plan
+        ops, _, unsafe = self._codepoint_plan
         raw = _to_codepoints("".join(texts))
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         redo = np.zeros(0, dtype=np.int64)
@@ -223,18 +233,7 @@ class Profile:
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
         suspect = np.zeros(len(texts), dtype=np.bool_)
         nfkc = "nfkc" in self.steps
-        _map_and_collapse(
-            raw,
-            lengths,
-            alternate,
-            redo,
-            alt_lengths,
-            lookup,
-            _composable() if nfkc else _NOTHING,
-            cps,
-            offsets,
-            suspect,
-        )
+        _map_and_collapse(raw, lengths, alternate, redo, alt_lengths, self._pass_table, cps, offsets, suspect)
         cps = cps[: offsets[-1]]
         if nfkc:
             # Rare: a deletion brought together what NFKC composes; redo those records exactly.
@@ -369,13 +368,11 @@ def _is_nfkc(cps: np.ndarray) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _map_and_collapse(
-    cps, lengths, alternate, redo, alt_lengths, lookup, flag, out, offsets, flagged
-):  # pragma: no cover - compiled
+def _map_and_collapse(cps, lengths, alternate, redo, alt_lengths, lookup, out, offsets, flagged):  # pragma: no cover
     """Map each code point through ``lookup`` (dropping deleted ones), then ``" ".join(text.split())`` per record.
 
     Record ``redo[k]`` is read from ``alternate`` (``alt_lengths[k]`` code points) instead of ``cps``;
-    ``flagged[r]`` tells whether record ``r`` kept a code point marked in ``flag``.
+    ``flagged[r]`` tells whether record ``r`` kept an output carrying the ``_SUSPECT`` bit.
     """
     w = 0
     i = 0
@@ -403,11 +400,12 @@ def _map_and_collapse(
                 out[w] = 32
                 w += 1
                 pending = False
+            if c & _SUSPECT:
+                flagged[r] = True
+                c ^= _SUSPECT
             out[w] = c
             w += 1
             started = True
-            if flag[c]:
-                flagged[r] = True
     offsets[lengths.shape[0]] = w
 
 
