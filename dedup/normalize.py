@@ -176,9 +176,7 @@ class Profile:
         return out
 
     def _apply(self, text: str) -> str:
-        for op in self._plan:
-            text = text.translate(op) if isinstance(op, dict) else op(text)
-        return text
+        return self._string_steps(text, self._plan)
 
     @cached_property
     def _codepoint_plan(self) -> tuple[tuple, np.ndarray, np.ndarray]:
@@ -238,15 +236,14 @@ class Profile:
         if nfkc:
             # Rare: a deletion brought together what NFKC composes; redo those records exactly.
             suspects = np.flatnonzero(suspect)
-            redo = [
-                i for i in suspects if not unicodedata.is_normalized("NFKC", _to_text(cps[offsets[i] : offsets[i + 1]]))
-            ]
+            redo = [i for i in suspects if not _is_nfkc(cps[offsets[i] : offsets[i + 1]])]
             cps, lengths = _replace_records(cps, np.diff(offsets), redo, [self.normalize(texts[i]) for i in redo])
             np.cumsum(lengths, out=offsets[1:])
         return cps, offsets
 
     @staticmethod
     def _string_steps(text: str, ops: tuple) -> str:
+        """``text`` through ``ops``: translate tables and whole-string functions, in order."""
         for op in ops:
             text = text.translate(op) if isinstance(op, dict) else op(text)
         return text
