@@ -297,13 +297,13 @@ class _Positions:
     """Where each row of the plain (uncompressed) JSONL inputs lies, so kept rows copy as byte ranges."""
 
     def __init__(self, files: list[Path]) -> None:
-        self.files = files
+        self.plain = [not (p.name.endswith(".gz") or p.name.endswith(".parquet")) for p in files]
         self.rows: dict[int, tuple[array, array, array]] = {}
 
     def record(self, rows: Iterator) -> Iterator:
         """Pass ``raw_rows`` through, noting line, offset and size of each plain JSONL row (24 bytes a row)."""
         for row in rows:
-            if isinstance(row, tuple) and isinstance(row[2], bytes) and not self.files[row[0]].name.endswith(".gz"):
+            if isinstance(row, tuple) and self.plain[row[0]]:
                 lines, starts, sizes = self.rows.setdefault(row[0], (array("q"), array("q"), array("q")))
                 lines.append(row[1])
                 starts.append(row[3])
