@@ -6,7 +6,6 @@ from functools import lru_cache
 
 import numpy as np
 from numba import njit
-from scipy.integrate import quad
 
 from dedup.config import LSHConfig
 
@@ -28,11 +27,14 @@ _KEY_MUL = np.uint64(0x9E3779B97F4A7C15)
 @lru_cache(maxsize=256)
 def optimal_params(threshold: float, num_perm: int, false_positive_weight: float = 0.5) -> tuple[int, int]:
     """Bands × rows minimising weighted false positive and negative areas, as ``datasketch.MinHashLSH`` does."""
+    # Trapezoids on 2,001 points: the same optimum as datasketch's scipy quad for every threshold
+    # 0.05..0.95 and num_perm 16..256 (checked), without importing scipy.
+    below, above = np.linspace(0.0, threshold, 2001), np.linspace(threshold, 1.0, 2001)
     best, best_error = (1, 1), float("inf")
     for b in range(1, num_perm + 1):
         for r in range(1, num_perm // b + 1):
-            fp = quad(lambda s, b=b, r=r: 1 - (1 - s**r) ** b, 0.0, threshold)[0]
-            fn = quad(lambda s, b=b, r=r: (1 - s**r) ** b, threshold, 1.0)[0]
+            fp = np.trapezoid(1 - (1 - below**r) ** b, below)
+            fn = np.trapezoid((1 - above**r) ** b, above)
             error = fp * false_positive_weight + fn * (1 - false_positive_weight)
             if error < best_error:
                 best, best_error = (b, r), error

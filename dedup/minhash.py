@@ -9,12 +9,16 @@ tokens, no tokens × permutations temporary.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from datasketch import LeanMinHash
 from numba import njit
 
 from dedup.config import MinHashConfig
 from dedup.shingle import fmix32
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 __all__ = ["MinHasher"]
 
@@ -84,4 +88,6 @@ class MinHasher:
 
     def lean(self, signature: np.ndarray) -> LeanMinHash:
         """One signature row as a ``datasketch.LeanMinHash`` for use in datasketch indexes."""
+        from datasketch import LeanMinHash  # datasketch imports scipy: only when asked for
+
         return LeanMinHash(seed=self.cfg.seed, hashvalues=signature, scheme=self.cfg.scheme)

@@ -8,15 +8,21 @@ Both are reproducible in datasketch through :func:`datasketch_hashfunc`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from datasketch.hashfunc import sha1_hash32
 from numba import njit
 
 from dedup.config import ShingleConfig
 
 __all__ = ["datasketch_hashfunc", "fmix32", "hash_batch", "hash_codepoints", "shingle_sets", "shingles"]
+
+
+def sha1_hash32(data: bytes) -> int:
+    """datasketch's default hash (``datasketch.hashfunc.sha1_hash32``): the first 4 bytes of SHA-1, little-endian."""
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
+
 
 _FNV_OFFSET = np.uint32(0x811C9DC5)
 _FNV_PRIME = np.uint32(0x01000193)

@@ -111,3 +111,9 @@ def test_batch_normalization_on_the_seed_article(seed_text: str) -> None:
     cps, offsets = get_profile("search").normalize_batch(lines)
     assert cps[offsets[41] : offsets[42]].tobytes().decode("utf-32-le") == normalize(lines[41])
     assert len(offsets) == len(lines) + 1
+
+
+def test_category_tables_cover_every_code_point() -> None:
+    # normalize.py scans planes 0-1 and the tags block only; this Python's Unicode must agree.
+    everything = {cp for cp in range(0x110000) if unicodedata.category(chr(cp)).startswith(("P", "S", "Cf"))}
+    assert everything == set(STEPS["controls"].table) | set(STEPS["punctuation"].table)
