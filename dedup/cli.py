@@ -123,7 +123,7 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
     failed: list[str] = []
     for _, text in _texts(args.files, args.encoding, failed):
-        sys.stdout.write("".join(profile.normalize(line) + "\n" for line in text.split("\n")))
+        sys.stdout.write("\n".join(profile.normalize(line) for line in text.split("\n")))  # line for line
     return 1 if failed else 0
 
 
