@@ -74,3 +74,4 @@ def test_normalize_lists_profiles_and_normalizes_lines(capsys) -> None:
     assert main(["normalize", str(SEED)]) == 0
     out = capsys.readouterr().out.split("\n")
     assert out[41].startswith("كما تجدر الاشاره بان الخبر الاصلي")
+    assert len(out) == len(SEED.read_text(encoding="utf-8").split("\n"))  # line for line, nothing added
