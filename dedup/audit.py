@@ -30,7 +30,7 @@ from dedup.segment import split_paragraphs
 from dedup.shingle import shingle_sets
 from dedup.textio import InputError, RunError, prepare_out, publish, read_text
 
-__all__ = ["Article", "AuditOptions", "CopyPair", "run_audit"]
+__all__ = ["Article", "AuditOptions", "CopyPair", "read_outlet_names", "run_audit"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class AuditOptions:
     title_field: str = "title"
     fields: FieldNames = field(default_factory=FieldNames)
     max_pairs_in_report: int = 300
+    outlet_names: tuple[tuple[str, str, bool], ...] = ()  # (outlet, name, ambiguous) beyond KNOWN_OUTLETS
 
     def __post_init__(self) -> None:
         for name in ("paragraph_threshold", "article_threshold", "min_containment"):
@@ -114,6 +115,22 @@ def _txt_folder(folder: Path, opts: AuditOptions) -> Iterator[Record | Rejected 
             seen.add(doc_id)
             extra = {k: row.get(k) for k in (opts.outlet_field, opts.url_field, opts.title_field)}
             yield Record(0, line, doc_id, text, parse_date(row.get(opts.fields.date)), extra)
+
+
+def read_outlet_names(path: str | Path) -> tuple[tuple[str, str, bool], ...]:
+    """A CSV of ``outlet,name,ambiguous`` rows (ambiguous: yes when the name is also a word or a place)."""
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as err:
+        raise RunError(f"{path}: cannot read outlet names: {err.strerror or err}") from None
+    if rows and not {"outlet", "name"} <= set(rows[0]):
+        raise RunError(f"{path}: outlet names need the columns outlet,name (and optionally ambiguous)")
+    return tuple(
+        (r["outlet"].strip(), r["name"].strip(), (r.get("ambiguous") or "").strip().lower() in ("yes", "1", "true"))
+        for r in rows
+        if (r.get("outlet") or "").strip() and (r.get("name") or "").strip()
+    )
 
 
 def load_articles(path: str | Path, opts: AuditOptions) -> tuple[list[Article], list[Rejected], list[str]]:
@@ -275,9 +292,11 @@ def match(articles: list[Article], opts: AuditOptions, base: DedupConfig) -> tup
     by_article = defaultdict(list)
     for p in range(len(paras.text)):
         by_article[int(paras.article[p])].append(p)
-    names = OutletNames(
-        {**KNOWN_OUTLETS, **{a.outlet: ((a.outlet,), ()) for a in articles if a.outlet not in KNOWN_OUTLETS}}
-    )
+    table = {**{a.outlet: ((a.outlet,), ()) for a in articles}, **KNOWN_OUTLETS}
+    for outlet, name, ambiguous in opts.outlet_names:
+        strong, weak = table.get(outlet, ((), ()))
+        table[outlet] = (strong, (*weak, name)) if ambiguous else ((*strong, name), weak)
+    names = OutletNames(table)
     pairs = []
     for (i, j), sim in zip(candidates.tolist(), jaccard.tolist(), strict=True):
         pair = _pair(articles[i], articles[j], sets, sim, paras, by_article, names)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from dedup.audit import AuditOptions, run_audit
+from dedup.audit import AuditOptions, read_outlet_names, run_audit
 from dedup.config import DedupConfig
 from dedup.corpus import CorpusOptions, run_corpus
 from dedup.index import IndexFileError, SignatureIndex, stored_config
@@ -195,18 +195,22 @@ def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    fields = FieldNames(id=args.id_field, text=args.text_field, date=args.date_field)
-    opts = AuditOptions(
-        paragraph_threshold=args.threshold if args.threshold is not None else 0.8,
-        article_threshold=args.article_threshold,
-        min_containment=args.min_containment,
-        boilerplate_min_pages=args.boilerplate_pages,
-        outlet_field=args.outlet_field,
-        url_field=args.url_field,
-        title_field=args.title_field,
-        fields=fields,
-    )
+    paragraph_threshold = args.threshold if args.threshold is not None else 0.8
     args.threshold = None  # the paragraph threshold is the audit's own; the rest of the settings apply as given
+
+    def run() -> dict:
+        opts = AuditOptions(
+            paragraph_threshold=paragraph_threshold,
+            article_threshold=args.article_threshold,
+            min_containment=args.min_containment,
+            boilerplate_min_pages=args.boilerplate_pages,
+            outlet_field=args.outlet_field,
+            url_field=args.url_field,
+            title_field=args.title_field,
+            fields=FieldNames(id=args.id_field, text=args.text_field, date=args.date_field),
+            outlet_names=read_outlet_names(args.outlet_names) if args.outlet_names else (),
+        )
+        return run_audit(args.input, args.out, _config(args), opts)
 
     def headline(summary: dict) -> str:
         counts, credit = summary["counts"], summary["attribution"]
@@ -218,7 +222,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             f"paragraphs -> {args.out}/report.html"
         )
 
-    return _summarize(lambda: run_audit(args.input, args.out, _config(args), opts), headline)
+    return _summarize(run, headline)
 
 
 def _report(item: Rejected | FileError) -> None:
@@ -345,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=3,
         help="a paragraph on this many pages of one outlet is its boilerplate (default 3)",
+    )
+    audit.add_argument(
+        "--outlet-names",
+        metavar="CSV",
+        help="outlet,name,ambiguous rows: how outlets are named in credits, beyond the built-in table",
     )
     audit.add_argument("--outlet-field", default="outlet")
     audit.add_argument("--url-field", default="url")

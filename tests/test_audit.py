@@ -161,3 +161,25 @@ def test_report_renders_in_headless_chromium_without_script_errors(sample_out, t
     for copy in TRUTH["copies"]:
         assert f'data-copy="{copy["copy"]}"' in dom
     assert '<span id="shown">6</span>' in dom
+
+
+def test_outlet_names_file_teaches_new_credits(tmp_path, capsys) -> None:
+    from dedup.cli import main
+
+    texts = [json.loads(line)["text"] for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    source = next(t for t in texts if 200 <= len(t.split()) <= 400)
+    rows = [
+        {"id": "src", "outlet": "jawhara", "published": "2017-01-01T10:00:00", "text": source},
+        {"id": "copy", "outlet": "farm", "published": "2017-01-02T10:00:00", "text": f"{source}\nالمصدر: جوهرة أف أم"},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    assert main(["audit", str(path), "--out", str(tmp_path / "a")]) == 0
+    assert _rows(tmp_path / "a" / "pairs.csv")[0]["attribution"] == "uncredited"  # the name is unknown
+    names = tmp_path / "names.csv"
+    names.write_text("outlet,name,ambiguous\njawhara,جوهرة أف أم,no\n", encoding="utf-8")
+    assert main(["audit", str(path), "--out", str(tmp_path / "b"), "--outlet-names", str(names)]) == 0
+    (pair,) = _rows(tmp_path / "b" / "pairs.csv")
+    assert (pair["attribution"], pair["credit_text"]) == ("credited", "المصدر: جوهرة أف أم")
+    assert main(["audit", str(path), "--out", str(tmp_path / "c"), "--outlet-names", str(tmp_path / "nope.csv")]) == 1
+    assert "cannot read outlet names" in capsys.readouterr().err
