@@ -12,7 +12,7 @@ import csv
 import json
 import shutil
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,7 +28,7 @@ from dedup.records import FieldNames, FileError, Record, Rejected, input_files, 
 from dedup.report import render_report
 from dedup.segment import split_paragraphs
 from dedup.shingle import shingle_sets
-from dedup.textio import InputError, RunError, prepare_out, publish, read_text
+from dedup.textio import InputError, RunError, prepare_out, publish, read_text, write_csv
 
 __all__ = ["Article", "AuditOptions", "CopyPair", "read_outlet_names", "run_audit"]
 
@@ -349,13 +349,6 @@ def _pair_row(p: CopyPair) -> list:
     ]
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
 def _outlet_matrix(pairs: list[CopyPair]) -> list[list]:
     counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for p in pairs:
@@ -418,17 +411,17 @@ def run_audit(
     same = [p for p in pairs if p.source.outlet == p.copy.outlet]
     tmp = prepare_out(out)
     try:
-        _write_csv(tmp / "pairs.csv", _PAIR_COLUMNS, [_pair_row(p) for p in cross])
-        _write_csv(tmp / "same_outlet_pairs.csv", _PAIR_COLUMNS, [_pair_row(p) for p in same])
+        write_csv(tmp / "pairs.csv", _PAIR_COLUMNS, [_pair_row(p) for p in cross])
+        write_csv(tmp / "same_outlet_pairs.csv", _PAIR_COLUMNS, [_pair_row(p) for p in same])
         matrix = _outlet_matrix(cross)
-        _write_csv(
+        write_csv(
             tmp / "outlets.csv",
             ["source_outlet", "copy_outlet", "copies", "credited", "credited_other", "uncredited"],
             matrix,
         )
         boiler = _boilerplate_rows(articles, paras, opts.boilerplate_min_pages) if paras is not None else []
-        _write_csv(tmp / "boilerplate.csv", ["outlet", "pages", "text"], boiler)
-        _write_csv(
+        write_csv(tmp / "boilerplate.csv", ["outlet", "pages", "text"], boiler)
+        write_csv(
             tmp / "rejected.csv",
             ["where", "line", "id", "kind", "reason"],
             [[r.file, r.line, r.id or "", r.kind, r.reason] for r in rejected],
@@ -461,7 +454,4 @@ def run_audit(
 
 
 def _count(values: Iterator[str]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for v in values:
-        counts[v] += 1
-    return dict(sorted(counts.items()))
+    return dict(sorted(Counter(values).items()))

@@ -46,10 +46,10 @@ from dedup.records import (
     raw_rows,
     read_records,
 )
-from dedup.segment import split_paragraphs
-from dedup.textio import RunError, prepare_out, publish
+from dedup.segment import drop_lines, split_paragraphs
+from dedup.textio import RunError, prepare_out, publish, write_csv
 
-__all__ = ["CorpusOptions", "RunError", "run_corpus"]
+__all__ = ["CorpusOptions", "run_corpus"]
 
 
 @dataclass(frozen=True)
@@ -289,10 +289,6 @@ def _peak_memory_mb() -> dict[str, float]:
     return {"main": round(own / 1024, 1), "largest_worker": round(children / 1024, 1)}
 
 
-def _drop_lines(text: str, lines: set[int]) -> str:
-    return "\n".join(line for number, line in enumerate(text.split("\n"), start=1) if number not in lines)
-
-
 class _Positions:
     """Where each row of the plain (uncompressed) JSONL inputs lies, so kept rows copy as byte ranges."""
 
@@ -359,7 +355,7 @@ def _write_kept(
             texts = table.column(text_field).to_pylist()
             for (f, row), lines in removed.items():
                 if f == index:
-                    texts[row - 1] = _drop_lines(texts[row - 1], lines)
+                    texts[row - 1] = drop_lines(texts[row - 1], lines)
             table = table.set_column(table.schema.get_field_index(text_field), text_field, pa.array(texts))
             pq.write_table(table.filter(np.isin(np.arange(1, table.num_rows + 1), wanted)), target)
             continue
@@ -375,7 +371,7 @@ def _write_kept(
                         continue
                     if (index, number) in removed:
                         obj = json.loads(raw)
-                        obj[text_field] = _drop_lines(obj[text_field], removed[(index, number)])
+                        obj[text_field] = drop_lines(obj[text_field], removed[(index, number)])
                         raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
                     dst.write(raw if raw.endswith(b"\n") else raw + b"\n")
             except (OSError, EOFError, zlib.error):
@@ -594,10 +590,7 @@ def _write_duplicates(
         (ids[d], int(labels[d]), ids[kept_of[d]], round(float(s), 4), level)
         for d, s, level in zip(dupes.tolist(), similarity, levels, strict=True)
     ]
-    with (tmp / "duplicates.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "cluster", "kept_id", "similarity", "level"])
-        writer.writerows(rows)
+    write_csv(tmp / "duplicates.csv", ["id", "cluster", "kept_id", "similarity", "level"], rows)
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq

@@ -7,7 +7,7 @@ from typing import Literal
 
 from dedup.lsh import connected_components, exact_jaccard
 from dedup.pipeline import Pipeline
-from dedup.segment import Paragraph, split_paragraphs
+from dedup.segment import Paragraph, drop_lines, split_paragraphs
 
 __all__ = ["ParagraphReport", "Repeat", "find_repeats"]
 
@@ -41,8 +41,7 @@ class ParagraphReport:
 
     def clean(self, text: str) -> str:
         """``text`` without the lines of repeated paragraphs; first occurrences are kept."""
-        drop = {n for r in self.repeats for n in range(r.line, r.end_line + 1)}
-        return "\n".join(line for n, line in enumerate(text.split("\n"), start=1) if n not in drop)
+        return drop_lines(text, {n for r in self.repeats for n in range(r.line, r.end_line + 1)})
 
 
 def find_repeats(text: str, pipeline: Pipeline, mode: Literal["line", "blank"] = "line") -> ParagraphReport:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Paragraph", "split_paragraphs"]
+__all__ = ["Paragraph", "drop_lines", "split_paragraphs"]
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,8 @@ def split_paragraphs(text: str, mode: Literal["line", "blank"] = "line") -> list
         offset += len(raw) + 1
     close()
     return paragraphs
+
+
+def drop_lines(text: str, lines: set[int]) -> str:
+    """``text`` without the given 1-based lines (split on "\\n", as :func:`split_paragraphs` numbers them)."""
+    return "\n".join(line for number, line in enumerate(text.split("\n"), start=1) if number not in lines)

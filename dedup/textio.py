@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["InputError", "RunError", "atomic_write_text", "decode", "prepare_out", "publish", "read_text"]
+__all__ = ["InputError", "RunError", "atomic_write_text", "decode", "prepare_out", "publish", "read_text", "write_csv"]
 
 
 class RunError(Exception):
@@ -93,3 +94,11 @@ def publish(tmp: Path, out: Path) -> None:
         out.rename(old)
     tmp.rename(out)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def write_csv(path: Path, header: list[str], rows: list) -> None:
+    """A whole CSV file: the header, then every row."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
