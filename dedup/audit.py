@@ -22,7 +22,7 @@ import numpy as np
 
 from dedup.attribution import KNOWN_OUTLETS, Credit, OutletNames, find_credit
 from dedup.config import DedupConfig, LSHConfig
-from dedup.lsh import connected_components, jaccard_of_pairs
+from dedup.lsh import connected_components, overlaps
 from dedup.pipeline import Pipeline
 from dedup.records import FieldNames, FileError, Record, Rejected, input_files, parse_date, read_records
 from dedup.report import render_report
@@ -253,11 +253,10 @@ def _candidates(paras: _Paragraphs, sets: tuple[np.ndarray, np.ndarray], n: int,
     return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
 
 
-def _pair(a: Article, b: Article, sets, jaccard: float, paras: _Paragraphs, by_article, names) -> CopyPair:
+def _pair(a: Article, b: Article, shared: tuple[int, int, int], paras: _Paragraphs, by_article, names) -> CopyPair:
     """Orient a matched pair: the earlier one is the source (on a tie, the one contained in the other)."""
-    size_a = sets[1][a.index + 1] - sets[1][a.index]
-    size_b = sets[1][b.index + 1] - sets[1][b.index]
-    inter = jaccard * (size_a + size_b) / (1 + jaccard)
+    inter, size_a, size_b = shared  # shingles in common, and each article's count
+    jaccard = inter / max(size_a + size_b - inter, 1)
     in_b, in_a = inter / max(size_a, 1), inter / max(size_b, 1)  # share of a found in b, and of b in a
     if (a.published, -in_b, a.index) > (b.published, -in_a, b.index):
         a, b, in_b = b, a, in_a
@@ -288,7 +287,7 @@ def match(articles: list[Article], opts: AuditOptions, base: DedupConfig) -> tup
     paras = _paragraphs(articles, opts, para_cfg)
     sets = _article_sets(paras, len(articles))
     candidates = _candidates(paras, sets, len(articles), article_cfg)
-    jaccard = jaccard_of_pairs(sets[0], sets[1], candidates)
+    inter, size_a, size_b = overlaps(sets[0], sets[1], candidates)
     by_article = defaultdict(list)
     for p in range(len(paras.text)):
         by_article[int(paras.article[p])].append(p)
@@ -298,8 +297,9 @@ def match(articles: list[Article], opts: AuditOptions, base: DedupConfig) -> tup
         table[outlet] = (strong, (*weak, name)) if ambiguous else ((*strong, name), weak)
     names = OutletNames(table)
     pairs = []
-    for (i, j), sim in zip(candidates.tolist(), jaccard.tolist(), strict=True):
-        pair = _pair(articles[i], articles[j], sets, sim, paras, by_article, names)
+    shared = zip(inter.tolist(), size_a.tolist(), size_b.tolist(), strict=True)
+    for (i, j), counts in zip(candidates.tolist(), shared, strict=True):
+        pair = _pair(articles[i], articles[j], counts, paras, by_article, names)
         if pair.containment >= opts.min_containment:
             pairs.append(pair)
     pairs.sort(key=lambda p: (p.source.published, p.source.index, p.copy.published, p.copy.index))

@@ -19,6 +19,7 @@ __all__ = [
     "exact_jaccard",
     "jaccard_of_pairs",
     "optimal_params",
+    "overlaps",
 ]
 
 _KEY_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -107,7 +108,7 @@ def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(jaccard_of_pairs(both, np.array([0, len(a), len(both)]), np.array([[0, 1]]))[0])
 
 
-def _overlaps(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def overlaps(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Intersection size of each pair, and the sizes of both sets."""
     offsets = np.asarray(offsets, dtype=np.int64)
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
@@ -118,7 +119,7 @@ def _overlaps(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> tuple
 
 def jaccard_of_pairs(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Exact Jaccard of each pair of records, whose shingle sets are sorted distinct runs of ``sets``."""
-    inter, a, b = _overlaps(sets, offsets, pairs)
+    inter, a, b = overlaps(sets, offsets, pairs)
     union = a + b - inter
     return np.divide(inter, union, out=np.zeros(len(inter)), where=union > 0)
 
@@ -132,7 +133,7 @@ def containment_of_pairs(
     scores its Jaccard if that reaches ``short_jaccard`` (near-identical short texts), else 0. Two
     look-alike questions sharing two 3-grams are different questions.
     """
-    inter, a, b = _overlaps(sets, offsets, pairs)
+    inter, a, b = overlaps(sets, offsets, pairs)
     smaller, union = np.minimum(a, b), a + b - inter
     contained = np.divide(inter, smaller, out=np.zeros(len(inter)), where=smaller > 0)
     jaccard = np.divide(inter, union, out=np.zeros(len(inter)), where=union > 0)
