@@ -261,9 +261,17 @@ class _Documents:
         self.date.append(np.array([np.nan if r.date is None else r.date for r in batch], dtype=np.float64))
         self.length.append(lengths)
 
-    def column(self, name: str, dtype: type) -> np.ndarray:
-        parts = getattr(self, name)
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """file, line, date and length of every document, each as one array."""
+        return tuple(
+            np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+            for parts, dtype in (
+                (self.file, np.int32),
+                (self.line, np.int64),
+                (self.date, np.float64),
+                (self.length, np.int64),
+            )
+        )
 
 
 def _choose_kept(labels: np.ndarray, policy: str, length: np.ndarray, date: np.ndarray) -> np.ndarray:
@@ -389,6 +397,7 @@ class _ParagraphEdits:
 def _paragraph_pass(
     files: list[Path],
     docs: _Documents,
+    where: tuple[np.ndarray, np.ndarray],
     is_kept: np.ndarray,
     signer: _Signer,
     pipeline: Pipeline,
@@ -396,7 +405,7 @@ def _paragraph_pass(
     tmp: Path,
 ) -> _ParagraphEdits:
     """Near-duplicate paragraphs among the kept documents: every occurrence after the first is removed."""
-    file_col, line_col = docs.column("file", np.int32), docs.column("line", np.int64)
+    file_col, line_col = where
     ordinal = {(int(f), int(line)): d for d, (f, line) in enumerate(zip(file_col, line_col, strict=True)) if is_kept[d]}
     owner, para_line = array("q"), array("q")
 
@@ -511,14 +520,15 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
 
     t = time.perf_counter()
     labels = connected_components(n, pairs)
-    kept_of = _choose_kept(labels, opts.keep, docs.column("length", np.int64), docs.column("date", np.float64))
+    file_col, line_col, date_col, length_col = docs.columns()
+    kept_of = _choose_kept(labels, opts.keep, length_col, date_col)
     is_kept = kept_of == np.arange(n)
     timings["cluster"] = time.perf_counter() - t
 
     edits = _ParagraphEdits({}, {})
     if opts.level == "paragraph":
         t = time.perf_counter()
-        edits = _paragraph_pass(files, docs, is_kept, signer, pipeline, opts, tmp)
+        edits = _paragraph_pass(files, docs, (file_col, line_col), is_kept, signer, pipeline, opts, tmp)
         for doc, (source, _) in edits.emptied.items():
             kept_of[kept_of == doc] = source  # its cluster now points at the document holding its text
         is_kept = kept_of == np.arange(n)
@@ -530,7 +540,6 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     similarity = signed.similarity(pipeline, np.stack([dupes, kept_of[dupes]], axis=1))
     levels = ["paragraph" if d in edits.emptied else "document" for d in dupes.tolist()]
     _write_duplicates(tmp, docs.ids, dupes, labels, kept_of, similarity, levels)
-    file_col, line_col = docs.column("file", np.int32), docs.column("line", np.int64)
     kept_lines = {int(f): np.sort(line_col[is_kept & (file_col == f)]) for f in np.unique(file_col[is_kept])}
     removed = {(int(file_col[d]), int(line_col[d])): lines for d, lines in edits.lines.items()}
     _write_kept(files, kept_lines, tmp / "kept", removed, opts.fields.text, positions)
@@ -550,7 +559,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
             "rejected": rejected_count,
         },
         "clusters_with_duplicates": len(np.unique(labels[dupes])),
-        "undated": int(np.isnan(docs.column("date", np.float64)).sum()),
+        "undated": int(np.isnan(date_col).sum()),
         "paragraphs_removed": sum(map(len, edits.lines.values())),
         "emptied_by_paragraph_dedup": len(edits.emptied),
         "rejected_by_reason": dict(sorted(reasons.items())),
