@@ -119,12 +119,14 @@ class _Signer:
 
     def __init__(self, cfg: DedupConfig, opts: CorpusOptions) -> None:
         workers = opts.workers
+        _init_worker(cfg, opts)
+        # Load the compiled kernels and build the normalization tables once, here: forked
+        # workers inherit them instead of each paying for it (about 0.3 s of CPU a process).
+        _sign_texts(["نص عربي قصير للتهيئة"])
         self.pool = (
             ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(cfg, opts)) if workers > 1 else None
         )
         self.window = 2 * workers
-        if self.pool is None:
-            _init_worker(cfg, opts)
 
     def map(self, batches: Iterator[list], task: Callable[[list], _SignedBatch]) -> Iterator[_SignedBatch]:
         """``task(batch)`` for each batch, in input order."""
