@@ -37,13 +37,12 @@ from dedup.records import (
     FieldNames,
     FileError,
     IdCheck,
-    RawRow,
     Record,
     Rejected,
-    batched,
+    RowBatch,
     input_files,
-    parse_row,
-    raw_rows,
+    parse_batch,
+    raw_batches,
     read_records,
 )
 from dedup.segment import drop_lines, split_paragraphs
@@ -84,12 +83,15 @@ def _init_worker(cfg: DedupConfig, opts: CorpusOptions) -> None:
 
 @dataclass(frozen=True)
 class _SignedBatch:
-    """What a worker sends back: signatures and shingle sets, and for documents their parsed rows."""
+    """What a worker sends back: signatures and shingle sets, and for documents their columns (not their text)."""
 
     signatures: np.ndarray
     sets: np.ndarray
     set_sizes: np.ndarray
-    records: list[Record] = field(default_factory=list)  # with their text dropped: it is not needed back
+    file: int = -1
+    ids: list[str] = field(default_factory=list)
+    lines: np.ndarray | None = None
+    dates: np.ndarray | None = None
     lengths: np.ndarray | None = None
     rejected: list[Rejected] = field(default_factory=list)
 
@@ -99,17 +101,19 @@ def _sign_texts(texts: list[str]) -> _SignedBatch:
     return _SignedBatch(batch.signatures, batch.hashes, np.diff(batch.offsets))
 
 
-def _parse_and_sign(rows: list[RawRow]) -> _SignedBatch:
+def _parse_and_sign(rows: RowBatch) -> _SignedBatch:
     """Parse raw rows (JSON decoding is the costly part of reading) and sign the usable ones."""
     opts: CorpusOptions = _worker["opts"]
-    parsed = [parse_row(row, opts.fields, opts.max_chars) for row in rows]
+    parsed = parse_batch(rows, opts.fields, opts.max_chars)
     records = [item for item in parsed if isinstance(item, Record)]
     signed = _sign_texts([r.text for r in records])
-    lengths = np.fromiter((len(r.text) for r in records), dtype=np.int64, count=len(records))
     return replace(
         signed,
-        records=[replace(r, text="") for r in records],
-        lengths=lengths,
+        file=rows.file,
+        ids=[r.id for r in records],
+        lines=np.fromiter((r.line for r in records), dtype=np.int64, count=len(records)),
+        dates=np.array([np.nan if r.date is None else r.date for r in records], dtype=np.float64),
+        lengths=np.fromiter((len(r.text) for r in records), dtype=np.int64, count=len(records)),
         rejected=[item for item in parsed if isinstance(item, Rejected)],
     )
 
@@ -256,12 +260,13 @@ class _Documents:
     date: list[np.ndarray] = field(default_factory=list)
     length: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, batch: list[Record], lengths: np.ndarray) -> None:
-        self.ids.extend(r.id for r in batch)
-        self.file.append(np.array([r.file for r in batch], dtype=np.int32))
-        self.line.append(np.array([r.line for r in batch], dtype=np.int64))
-        self.date.append(np.array([np.nan if r.date is None else r.date for r in batch], dtype=np.float64))
-        self.length.append(lengths)
+    def add(self, batch: _SignedBatch, keep: np.ndarray) -> None:
+        """The documents of a signed batch that ``keep`` selects."""
+        self.ids.extend(doc_id for doc_id, k in zip(batch.ids, keep.tolist(), strict=True) if k)
+        self.file.append(np.full(int(keep.sum()), batch.file, dtype=np.int32))
+        self.line.append(batch.lines[keep])
+        self.date.append(batch.dates[keep])
+        self.length.append(batch.lengths[keep])
 
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """file, line, date and length of every document, each as one array."""
@@ -304,21 +309,16 @@ class _Positions:
 
     def __init__(self, files: list[Path]) -> None:
         self.plain = [not (p.name.endswith(".gz") or p.name.endswith(".parquet")) for p in files]
-        self.rows: dict[int, tuple[array, array, array]] = {}
+        self.rows: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 
-    def record(self, rows: Iterator) -> Iterator:
-        """Pass ``raw_rows`` through, noting line, offset and size of each plain JSONL row (24 bytes a row)."""
-        for row in rows:
-            if isinstance(row, tuple) and self.plain[row[0]]:
-                lines, starts, sizes = self.rows.setdefault(row[0], (array("q"), array("q"), array("q")))
-                lines.append(row[1])
-                starts.append(row[3])
-                sizes.append(len(row[2]))
-            yield row
+    def add(self, batch: RowBatch) -> None:
+        """Note line, offset and size of each row of a plain JSONL batch (24 bytes a row)."""
+        if self.plain[batch.file]:
+            self.rows.setdefault(batch.file, []).append((batch.lines, batch.offsets, batch.sizes))
 
     def ranges(self, index: int, wanted: np.ndarray) -> list[tuple[int, int]]:
         """Merged (start, end) byte ranges of the given lines of file ``index``."""
-        lines, starts, sizes = (np.frombuffer(a, dtype=np.int64) for a in self.rows[index])
+        lines, starts, sizes = (np.concatenate(column) for column in zip(*self.rows[index], strict=True))
         at = np.searchsorted(lines, wanted)
         begin, end = starts[at], starts[at] + sizes[at]
         cut = np.flatnonzero(begin[1:] != end[:-1]) + 1
@@ -494,23 +494,34 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
             rejected.writerow([files[item.file].name, item.line, item.id or "", item.kind, item.reason])
 
         positions = _Positions(files)
-        rows = batched(positions.record(raw_rows(files, opts.fields)), opts.batch_size, on_other, kind=tuple)
+
+        def rows() -> Iterator[RowBatch]:
+            for batch in raw_batches(files, opts.fields, opts.batch_size):
+                if isinstance(batch, FileError):
+                    on_other(batch)
+                    continue
+                positions.add(batch)
+                yield batch
+
         ids = IdCheck(files)
         with tqdm(desc="read and sign", unit=" docs", disable=not opts.progress) as bar:
 
             def on_batch(result: _SignedBatch) -> np.ndarray:
                 for item in result.rejected:
                     on_other(item)
-                checked = [ids(r) for r in result.records]
-                keep = np.array([isinstance(c, Record) for c in checked], dtype=bool)
-                for item in checked:
-                    if isinstance(item, Rejected):
+                seen = [
+                    ids.seen(result.file, line, doc_id)
+                    for line, doc_id in zip(result.lines.tolist(), result.ids, strict=True)
+                ]
+                keep = np.fromiter((item is None for item in seen), dtype=bool, count=len(seen))
+                for item in seen:
+                    if item is not None:
                         on_other(item)
-                docs.add([r for r, k in zip(result.records, keep, strict=True) if k], result.lengths[keep])
-                bar.update(len(result.records) + len(result.rejected))
+                docs.add(result, keep)
+                bar.update(len(result.ids) + len(result.rejected))
                 return keep
 
-            signed = _sign_to_disk(signer, rows, _parse_and_sign, tmp / "documents", pipeline, on_batch)
+            signed = _sign_to_disk(signer, rows(), _parse_and_sign, tmp / "documents", pipeline, on_batch)
     timings["read_and_sign"] = time.perf_counter() - start
 
     n = len(docs.ids)

@@ -14,18 +14,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 __all__ = [
     "FieldNames",
     "FileError",
     "IdCheck",
-    "RawRow",
     "Record",
     "Rejected",
+    "RowBatch",
     "batched",
     "input_files",
+    "parse_batch",
     "parse_date",
     "parse_row",
-    "raw_rows",
+    "raw_batches",
     "read_records",
 ]
 
@@ -117,41 +120,94 @@ def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None,
     return doc_id, text, "", ""
 
 
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, bytes, int]]:
-    """(line number, raw bytes, byte offset in the uncompressed stream) of each non-blank line."""
-    try:
-        if path.name.endswith(".gz"):
-            # Line by line: every whole line before a damaged part of the stream is still read.
-            with gzip.open(path, "rb") as handle:
-                yield from _numbered(handle)
-        else:
-            with path.open("rb") as handle:
-                yield from _numbered(_lines_in_blocks(handle))
-    except (OSError, EOFError, zlib.error) as err:
-        raise FileError(f"{path}: cannot read (corrupt or truncated file?): {err}") from None
+@dataclass(frozen=True)
+class RowBatch:
+    """Consecutive unparsed rows of one file: raw JSON lines (bytes) or Parquet rows (dicts).
+
+    ``lines`` holds each row's line (JSONL) or 1-based row (Parquet); ``offsets`` and ``sizes``
+    the byte range of each JSONL line in the uncompressed stream (-1 and 0 for Parquet).
+    """
+
+    file: int
+    lines: np.ndarray
+    offsets: np.ndarray
+    sizes: np.ndarray
+    payloads: list
+
+    def __len__(self) -> int:
+        return len(self.payloads)
+
+    def __getitem__(self, part: slice) -> RowBatch:
+        return RowBatch(self.file, self.lines[part], self.offsets[part], self.sizes[part], self.payloads[part])
+
+    def __add__(self, other: RowBatch) -> RowBatch:
+        return RowBatch(
+            self.file,
+            *(np.concatenate([getattr(self, name), getattr(other, name)]) for name in ("lines", "offsets", "sizes")),
+            self.payloads + other.payloads,
+        )
 
 
-def _lines_in_blocks(handle, size: int = 1 << 22) -> Iterator[bytes]:
-    """The lines of a binary file, newline kept, read in large blocks (fewer calls than line iteration)."""
+_BLOCK_BYTES = 1 << 22
+
+
+def _block_lines(handle) -> Iterator[list[bytes]]:
+    """The lines of a binary file, newline kept, a large block at a time (far fewer calls than line iteration)."""
     rest = b""
-    while block := handle.read(size):
+    while block := handle.read(_BLOCK_BYTES):
         lines = (rest + block).split(b"\n")
         rest = lines.pop()
-        for line in lines:
-            yield line + b"\n"
+        yield [line + b"\n" for line in lines]
     if rest:
-        yield rest
+        yield [rest]
 
 
-def _numbered(lines: Iterator[bytes]) -> Iterator[tuple[int, bytes, int]]:
-    offset = 0
-    for number, raw in enumerate(lines, start=1):
-        if raw.strip():
-            yield number, raw, offset
-        offset += len(raw)
+def _gzip_lines(handle, size: int = 4096) -> Iterator[list[bytes]]:
+    """The lines of a gzip stream in lists; line by line underneath, so that every whole line before a
+    damaged part of the stream is still delivered before the error."""
+    lines: list[bytes] = []
+    try:
+        for line in handle:
+            lines.append(line)
+            if len(lines) >= size:
+                yield lines
+                lines = []
+    except (OSError, EOFError, zlib.error):
+        if lines:
+            yield lines
+        raise
+    if lines:
+        yield lines
 
 
-def _parquet_rows(path: Path, fields: FieldNames) -> Iterator[tuple[int, dict, int]]:
+def _jsonl_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
+    """The non-blank lines of a JSONL file (plain or gzip) in batches of ``size``."""
+    number, offset, carry = 1, 0, RowBatch(index, *(np.zeros(0, dtype=np.int64),) * 3, [])
+    gz = path.name.endswith(".gz")
+    try:
+        with gzip.open(path, "rb") if gz else path.open("rb") as handle:
+            for lines in _gzip_lines(handle) if gz else _block_lines(handle):
+                sizes = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+                starts = offset + np.cumsum(sizes) - sizes
+                # Blank means all whitespace; a line that does not start with whitespace is never copied to check.
+                used = np.fromiter(
+                    (not line[:1].isspace() or bool(line.strip()) for line in lines), dtype=bool, count=len(lines)
+                )
+                at = np.flatnonzero(used)
+                carry += RowBatch(index, at + number, starts[at], sizes[at], [lines[i] for i in at.tolist()])
+                number, offset = number + len(lines), offset + int(sizes.sum())
+                while len(carry) >= size:
+                    yield carry[:size]
+                    carry = carry[size:]
+    except (OSError, EOFError, zlib.error) as err:
+        if len(carry):
+            yield carry
+        raise FileError(f"{path}: cannot read (corrupt or truncated file?): {err}") from None
+    if len(carry):
+        yield carry
+
+
+def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> Iterator[RowBatch]:
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -159,44 +215,54 @@ def _parquet_rows(path: Path, fields: FieldNames) -> Iterator[tuple[int, dict, i
     try:
         parquet = pq.ParquetFile(path)
         wanted = [c for c in (fields.id, fields.text, fields.date, *fields.extra) if c in parquet.schema_arrow.names]
-        row = 0
-        for batch in parquet.iter_batches(columns=wanted, batch_size=4096):
-            for obj in batch.to_pylist():
-                row += 1
-                yield row, obj, -1
+        row = 1
+        for batch in parquet.iter_batches(columns=wanted, batch_size=size):
+            n = batch.num_rows
+            yield RowBatch(
+                index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist()
+            )
+            row += n
     except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
         raise FileError(f"{path}: cannot read Parquet (corrupt or truncated file?): {err}") from None
 
 
-# (file index, line or row, raw JSON line or Parquet row, byte offset of the line or -1)
-RawRow = tuple[int, int, "bytes | dict", int]
-
-
-def raw_rows(files: list[Path], fields: FieldNames = FieldNames()) -> Iterator[RawRow | FileError]:
-    """Every row of every file, unparsed, in order; a FileError where a file stops. Cheap: the
-    parsing (:func:`parse_row`) can happen elsewhere, in worker processes."""
+def raw_batches(
+    files: list[Path], fields: FieldNames = FieldNames(), size: int = 2000
+) -> Iterator[RowBatch | FileError]:
+    """Every row of every file, unparsed, in order, in batches of up to ``size`` rows of one file; a
+    FileError where a file stops. Cheap: the parsing (:func:`parse_row`) can happen elsewhere, in worker
+    processes."""
     for index, path in enumerate(files):
-        rows = _parquet_rows(path, fields) if path.name.endswith(".parquet") else _jsonl_rows(path)
+        if path.name.endswith(".parquet"):
+            batches = _parquet_batches(path, index, fields, size)
+        else:
+            batches = _jsonl_batches(path, index, size)
         try:
-            for line, payload, offset in rows:
-                yield index, line, payload, offset
+            yield from batches
         except FileError as err:
             yield err
 
 
-def parse_row(row: RawRow, fields: FieldNames, max_chars: int) -> Record | Rejected:
+def parse_row(file: int, line: int, payload: bytes | dict, fields: FieldNames, max_chars: int) -> Record | Rejected:
     """A raw row as a Record, or a Rejected with its reason (duplicate ids are :class:`IdCheck`'s job)."""
-    index, line, payload, _ = row
     if isinstance(payload, bytes):
         try:
             payload = json.loads(payload)
         except (ValueError, UnicodeDecodeError) as err:
-            return Rejected(index, line, None, "invalid_json", f"not valid JSON: {err}")
+            return Rejected(file, line, None, "invalid_json", f"not valid JSON: {err}")
     doc_id, text, kind, reason = _check(payload, fields, max_chars)
     if kind:
-        return Rejected(index, line, doc_id, kind, reason)
+        return Rejected(file, line, doc_id, kind, reason)
     extra = {name: payload.get(name) for name in fields.extra}
-    return Record(index, line, doc_id, text, parse_date(payload.get(fields.date)), extra)
+    return Record(file, line, doc_id, text, parse_date(payload.get(fields.date)), extra)
+
+
+def parse_batch(batch: RowBatch, fields: FieldNames, max_chars: int) -> list[Record | Rejected]:
+    """:func:`parse_row` on every row of a batch."""
+    return [
+        parse_row(batch.file, line, payload, fields, max_chars)
+        for line, payload in zip(batch.lines.tolist(), batch.payloads, strict=True)
+    ]
 
 
 class IdCheck:
@@ -207,15 +273,16 @@ class IdCheck:
         self.first_seen: dict[str, int] = {}  # id -> file index << 40 | line: one int, not a string, per id
 
     def __call__(self, record: Record) -> Record | Rejected:
-        first = self.first_seen.get(record.id)
-        if first is None:
-            self.first_seen[record.id] = record.file << 40 | record.line
-            return record
+        return self.seen(record.file, record.line, record.id) or record
+
+    def seen(self, file: int, line: int, doc_id: str) -> Rejected | None:
+        """A Rejected if ``doc_id`` was seen before; otherwise note where it is first seen."""
+        first = self.first_seen.setdefault(doc_id, file << 40 | line)
+        if first == file << 40 | line:
+            return None
         first_file, first_line = divmod(first, 1 << 40)
         where = f"{self.files[first_file].name}:{first_line}"
-        return Rejected(
-            record.file, record.line, record.id, "duplicate_id", f"duplicate id {record.id!r} (first at {where})"
-        )
+        return Rejected(file, line, doc_id, "duplicate_id", f"duplicate id {doc_id!r} (first at {where})")
 
 
 def read_records(
@@ -226,21 +293,21 @@ def read_records(
     Duplicate ids are rejected at their second occurrence, naming the first.
     """
     ids = IdCheck(files)
-    for row in raw_rows(files, fields):
-        if isinstance(row, FileError):
-            yield row
+    for batch in raw_batches(files, fields):
+        if isinstance(batch, FileError):
+            yield batch
             continue
-        item = parse_row(row, fields, max_chars)
-        yield ids(item) if isinstance(item, Record) else item
+        for item in parse_batch(batch, fields, max_chars):
+            yield ids(item) if isinstance(item, Record) else item
 
 
 def batched(
-    items: Iterator, size: int, on_other: Callable[[Rejected | FileError], None], kind: type = Record
-) -> Iterator[list]:
-    """Items of type ``kind`` (records, or raw rows) in lists of ``size``; anything else goes to ``on_other``."""
+    items: Iterator[Record | Rejected | FileError], size: int, on_other: Callable[[Rejected | FileError], None]
+) -> Iterator[list[Record]]:
+    """Records in lists of ``size``; anything else goes to ``on_other``."""
     batch: list = []
     for item in items:
-        if isinstance(item, kind):
+        if isinstance(item, Record):
             batch.append(item)
             if len(batch) >= size:
                 yield batch

@@ -1,0 +1,66 @@
+import gzip
+import json
+from unittest.mock import patch
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import records
+from dedup.records import FileError, RowBatch, raw_batches
+from tests.conftest import SAMPLE
+
+_LINES = st.lists(
+    st.one_of(
+        st.just(""),
+        st.sampled_from([" ", "\t", " \r", "\u00a0"]),  # blank, or not (NBSP is not ASCII whitespace)
+        st.text(alphabet='{}":ab ابجـً', min_size=1, max_size=12),
+    ),
+    max_size=30,
+)
+
+
+def _reference(data: bytes) -> list[tuple[int, int, int, bytes]]:
+    """(line, offset, size, raw) of each line that is not all ASCII whitespace, read the slow, obvious way."""
+    out, offset = [], 0
+    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
+        if raw.strip():
+            out.append((number, offset, len(raw), raw))
+        offset += len(raw)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=_LINES, final_newline=st.booleans(), block=st.integers(1, 40), size=st.integers(1, 6))
+def test_batches_match_a_line_by_line_reading(tmp_path_factory, lines, final_newline, block, size):
+    data = "\n".join(lines).encode("utf-8") + (b"\n" if final_newline and lines else b"")
+    path = tmp_path_factory.mktemp("rows") / "r.jsonl"
+    path.write_bytes(data)
+    with patch.object(records, "_BLOCK_BYTES", block):  # lines cut across many small blocks
+        batches = list(raw_batches([path], size=size))
+    assert all(isinstance(b, RowBatch) and 0 < len(b) <= size for b in batches)
+    assert all(len(b) == size for b in batches[:-1])
+    got = [
+        (line, offset, n, raw)
+        for b in batches
+        for line, offset, n, raw in zip(b.lines.tolist(), b.offsets.tolist(), b.sizes.tolist(), b.payloads, strict=True)
+    ]
+    assert got == _reference(data)
+    assert all(data[offset : offset + n] == raw for _, offset, n, raw in got)
+
+
+def test_a_damaged_gzip_still_gives_every_whole_line_before_the_damage(tmp_path):
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)[:80]
+    blob = gzip.compress(b"".join(lines))
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(blob[: len(blob) // 2])
+    readable = []
+    try:
+        with gzip.open(path, "rb") as handle:
+            readable.extend(handle)
+    except EOFError:
+        pass
+    assert 0 < len(readable) < len(lines)
+    out = list(raw_batches([path], size=7))
+    assert isinstance(out[-1], FileError) and "cut.jsonl.gz" in str(out[-1])
+    assert [raw for b in out[:-1] for raw in b.payloads] == readable
+    assert all(json.loads(raw)["id"] for raw in readable if raw.endswith(b"\n"))
