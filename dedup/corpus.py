@@ -326,16 +326,15 @@ class _Positions:
 
 
 def _copy_ranges(path: Path, target: Path, ranges: list[tuple[int, int]]) -> None:
+    """Copy byte ranges of ``path`` into ``target`` inside the kernel (copy_file_range), ending with a newline."""
     with path.open("rb") as src, target.open("wb") as dst:
-        last = b"\n"
         for begin, end in ranges:
-            src.seek(begin)
             while begin < end:
-                chunk = src.read(min(end - begin, 1 << 20))
-                dst.write(chunk)
-                begin += len(chunk)
-                last = chunk[-1:]
-        if last != b"\n":
+                copied = os.copy_file_range(src.fileno(), dst.fileno(), end - begin, begin)
+                if copied == 0:
+                    raise RunError(f"{path}: the file shrank while it was being deduplicated")
+                begin += copied
+        if ranges and os.pread(src.fileno(), 1, ranges[-1][1] - 1) != b"\n":
             dst.write(b"\n")  # the file's last line had no newline
 
 
@@ -595,6 +594,15 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     return manifest
 
 
+_DUPLICATE_COLUMNS = {
+    "id": "string",
+    "cluster": "int64",
+    "kept_id": "string",
+    "similarity": "float64",
+    "level": "string",
+}
+
+
 def _write_duplicates(
     tmp: Path,
     ids: list[str],
@@ -612,20 +620,16 @@ def _write_duplicates(
         (ids[d], int(labels[d]), ids[kept_of[d]], round(float(s), 4), level)
         for d, s, level in zip(dupes.tolist(), similarity, levels, strict=True)
     ]
-    write_csv(tmp / "duplicates.csv", ["id", "cluster", "kept_id", "similarity", "level"], rows)
+    write_csv(tmp / "duplicates.csv", list(_DUPLICATE_COLUMNS), rows)
     try:
-        import pyarrow as pa
+        import pyarrow.csv as pa_csv
         import pyarrow.parquet as pq
     except ImportError:
         return
-    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
-    table = pa.table(
-        {
-            "id": pa.array(columns[0], pa.string()),
-            "cluster": pa.array(columns[1], pa.int64()),
-            "kept_id": pa.array(columns[2], pa.string()),
-            "similarity": pa.array(columns[3], pa.float64()),
-            "level": pa.array(columns[4], pa.string()),
-        }
+    # Read back from the CSV just written: pyarrow's Python-list constructors would import pandas (0.15 s).
+    table = pa_csv.read_csv(
+        tmp / "duplicates.csv",
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(column_types=_DUPLICATE_COLUMNS),
     )
     pq.write_table(table, tmp / "duplicates.parquet")

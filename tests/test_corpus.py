@@ -215,3 +215,21 @@ def test_kept_rows_are_copied_byte_for_byte(tmp_path) -> None:
     run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=1))
     kept = (tmp_path / "out" / "kept" / "c.jsonl").read_text(encoding="utf-8")
     assert kept == "".join(line + "\n" for line in lines)  # blank lines and the copy dropped, the rest verbatim
+
+
+def test_duplicates_parquet_holds_the_same_rows_as_the_csv(tmp_path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:5]
+    awkward = ['a,"b"\nc', "NULL", "N/A", "42", "معرّف ١"]
+    copies = [
+        json.dumps({**json.loads(line), "id": name}, ensure_ascii=False)
+        for line, name in zip(lines, awkward, strict=True)
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(lines + copies) + "\n", encoding="utf-8")
+    run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=1))
+    with (tmp_path / "out" / "duplicates.csv").open(encoding="utf-8", newline="") as handle:
+        from_csv = list(csv.DictReader(handle))
+    from_parquet = pq.read_table(tmp_path / "out" / "duplicates.parquet").to_pylist()
+    assert sorted(row["id"] for row in from_parquet) == sorted(awkward)
+    assert [{k: str(v) for k, v in row.items()} for row in from_parquet] == from_csv
