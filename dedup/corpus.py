@@ -83,11 +83,15 @@ def _init_worker(cfg: DedupConfig, opts: CorpusOptions) -> None:
 
 @dataclass(frozen=True)
 class _SignedBatch:
-    """What a worker sends back: signatures and shingle sets, and for documents their columns (not their text)."""
+    """What a worker sends back: signatures and shingle hashes, and for documents their columns (not their text).
+
+    The hashes are in text order with repeats: verification reads them as sets as they are
+    (:func:`dedup.lsh.overlaps`), so nobody sorts them.
+    """
 
     signatures: np.ndarray
-    sets: np.ndarray
-    set_sizes: np.ndarray
+    shingles: np.ndarray
+    shingle_counts: np.ndarray
     file: int = -1
     ids: list[str] = field(default_factory=list)
     lines: np.ndarray | None = None
@@ -98,7 +102,7 @@ class _SignedBatch:
 
 def _sign_texts(texts: list[str]) -> _SignedBatch:
     batch = _worker["pipeline"].sign(texts)
-    return _SignedBatch(batch.signatures, batch.hashes, np.diff(batch.offsets))
+    return _SignedBatch(batch.signatures, batch.shingles, np.diff(batch.shingle_offsets))
 
 
 def _parse_and_sign(rows: RowBatch) -> _SignedBatch:
@@ -171,13 +175,13 @@ _VERIFY_CHUNK = 20_000
 
 @dataclass(frozen=True)
 class _Signed:
-    """Signatures (one file per band, and a whole-row file when estimates are verified) and shingle sets."""
+    """Signatures (one file per band, and a whole-row file when estimates are verified) and shingle hashes."""
 
     stem: Path
     n: int
     rows: int
     signatures: _Mapped | None
-    sets: _Mapped
+    shingles: _Mapped
     offsets: np.ndarray
 
     @property
@@ -190,11 +194,11 @@ class _Signed:
     def similarity(self, pipeline: Pipeline, pairs: np.ndarray) -> np.ndarray:
         """Jaccard of each pair as configured, in chunks whose pages are released after use."""
         out = np.zeros(len(pairs), dtype=np.float64)
-        signatures = self.signatures.array if self.signatures is not None else None
         for lo in range(0, len(pairs), _VERIFY_CHUNK):
             chunk = pairs[lo : lo + _VERIFY_CHUNK]
-            out[lo : lo + len(chunk)] = pipeline.similarity(signatures, chunk, (self.sets.array, self.offsets))
-            for mapped in (self.sets, self.signatures):
+            signatures = self.signatures.array if self.signatures is not None else None
+            out[lo : lo + len(chunk)] = pipeline.similarity(signatures, chunk, (self.shingles.array, self.offsets))
+            for mapped in (self.shingles, self.signatures):
                 if mapped is not None:
                     mapped.release()
         return out
@@ -224,27 +228,27 @@ def _sign_to_disk(
     whole = pipeline.cfg.lsh.verify == "estimate"
     with ExitStack() as stack:
         bands = [stack.enter_context(stem.with_suffix(f".band{b}").open("wb")) for b in range(pipeline.bands)]
-        set_file = stack.enter_context(stem.with_suffix(".sets").open("wb"))
+        shingle_file = stack.enter_context(stem.with_suffix(".shingles").open("wb"))
         sig_file = stack.enter_context(stem.with_suffix(".sig").open("wb")) if whole else None
         for result in signer.map(batches, task):
-            signatures, sets, set_sizes = result.signatures, result.sets, result.set_sizes
+            signatures, shingles, counts = result.signatures, result.shingles, result.shingle_counts
             keep = on_batch(result)
             if keep is not None and not keep.all():
-                sets = sets[np.repeat(keep, set_sizes)]
-                signatures, set_sizes = signatures[keep], set_sizes[keep]
+                shingles = shingles[np.repeat(keep, counts)]
+                signatures, counts = signatures[keep], counts[keep]
             for b, handle in enumerate(bands):
                 handle.write(np.ascontiguousarray(signatures[:, b * r : (b + 1) * r], dtype=np.uint32).tobytes())
             if sig_file is not None:
                 sig_file.write(np.ascontiguousarray(signatures).tobytes())
-            set_file.write(np.ascontiguousarray(sets, dtype=np.uint32).tobytes())
-            sizes.append(set_sizes)
+            shingle_file.write(np.ascontiguousarray(shingles, dtype=np.uint32).tobytes())
+            sizes.append(counts)
     offsets = np.zeros(sum(map(len, sizes)) + 1, dtype=np.int64)
     if sizes:
         np.cumsum(np.concatenate(sizes), out=offsets[1:])
     n = len(offsets) - 1
     signatures = _Mapped(stem.with_suffix(".sig"), hasher.dtype, (n, hasher.cfg.num_perm)) if whole else None
-    sets = _Mapped(stem.with_suffix(".sets"), np.dtype(np.uint32), (int(offsets[-1]),))
-    return _Signed(stem, n, r, signatures, sets, offsets)
+    shingles = _Mapped(stem.with_suffix(".shingles"), np.dtype(np.uint32), (int(offsets[-1]),))
+    return _Signed(stem, n, r, signatures, shingles, offsets)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -555,7 +559,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     kept_lines = {int(f): np.sort(line_col[is_kept & (file_col == f)]) for f in np.unique(file_col[is_kept])}
     removed = {(int(file_col[d]), int(line_col[d])): lines for d, lines in edits.lines.items()}
     _write_kept(files, kept_lines, tmp / "kept", removed, opts.fields.text, positions)
-    for work in [*tmp.glob("documents.*"), *tmp.glob("paragraphs.*")]:  # signatures, bands and sets
+    for work in [*tmp.glob("documents.*"), *tmp.glob("paragraphs.*")]:  # signatures, bands and shingles
         work.unlink()
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start

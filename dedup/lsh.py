@@ -103,22 +103,24 @@ def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray, chunk: int = 65
 
 
 def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Jaccard similarity of two sorted arrays of distinct shingle hashes (0 for two empty sets)."""
+    """Jaccard similarity of the sets of two arrays of shingle hashes (0 for two empty sets)."""
     both = np.concatenate([a, b])
     return float(jaccard_of_pairs(both, np.array([0, len(a), len(both)]), np.array([[0, 1]]))[0])
 
 
 def overlaps(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Intersection size of each pair, and the sizes of both sets."""
+    """Intersection size of each pair of records, and the sizes of both sets.
+
+    A record is the run of ``sets`` between its offsets, in any order and with repeats allowed (its set
+    is its distinct values), so raw shingle hashes need no sorting first.
+    """
     offsets = np.asarray(offsets, dtype=np.int64)
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    sizes = np.diff(offsets)
-    inter = _pair_intersections(np.asarray(sets), offsets, pairs)
-    return inter, sizes[pairs[:, 0]], sizes[pairs[:, 1]]
+    return _pair_overlaps(np.ascontiguousarray(sets, dtype=np.uint32), offsets, pairs)
 
 
 def jaccard_of_pairs(sets: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """Exact Jaccard of each pair of records, whose shingle sets are sorted distinct runs of ``sets``."""
+    """Exact Jaccard of each pair of records, whose shingle hashes are runs of ``sets`` (see :func:`overlaps`)."""
     inter, a, b = overlaps(sets, offsets, pairs)
     union = a + b - inter
     return np.divide(inter, union, out=np.zeros(len(inter)), where=union > 0)
@@ -140,24 +142,47 @@ def containment_of_pairs(
     return np.where(inter >= min_shared, contained, np.where(jaccard >= short_jaccard, jaccard, 0.0))
 
 
+_IN_A, _IN_B, _IN_BOTH = 1, 2, 3
+
+
 @njit(cache=True, nogil=True)
-def _pair_intersections(sets, offsets, pairs):  # pragma: no cover - compiled
-    out = np.zeros(pairs.shape[0], dtype=np.int64)
+def _pair_overlaps(values, offsets, pairs):  # pragma: no cover - compiled
+    """Distinct counts and intersection of each pair of runs, through one small open-addressing table per pair."""
+    inter = np.zeros(pairs.shape[0], dtype=np.int64)
+    size_a = np.zeros(pairs.shape[0], dtype=np.int64)
+    size_b = np.zeros(pairs.shape[0], dtype=np.int64)
+    keys = np.empty(0, dtype=np.uint32)
+    marks = np.empty(0, dtype=np.uint8)
     for k in range(pairs.shape[0]):
         i, j = pairs[k, 0], pairs[k, 1]
-        a, a_end, b, b_end = offsets[i], offsets[i + 1], offsets[j], offsets[j + 1]
-        inter = 0
-        while a < a_end and b < b_end:
-            if sets[a] == sets[b]:
-                inter += 1
-                a += 1
-                b += 1
-            elif sets[a] < sets[b]:
-                a += 1
-            else:
-                b += 1
-        out[k] = inter
-    return out
+        slots = 4
+        while slots < 2 * (offsets[i + 1] - offsets[i] + offsets[j + 1] - offsets[j]):
+            slots *= 2
+        if keys.shape[0] < slots:
+            keys = np.empty(slots, dtype=np.uint32)
+            marks = np.empty(slots, dtype=np.uint8)
+        marks[:slots] = 0
+        mask = np.uint32(slots - 1)
+        for side in range(2):
+            r = i if side == 0 else j
+            mark = _IN_A if side == 0 else _IN_B
+            for p in range(offsets[r], offsets[r + 1]):
+                v = values[p]
+                s = np.uint32(v * np.uint32(0x9E3779B1)) & mask
+                while marks[s] != 0 and keys[s] != v:
+                    s = (s + np.uint32(1)) & mask
+                if marks[s] == 0:
+                    keys[s] = v
+                    marks[s] = mark
+                    if side == 0:
+                        size_a[k] += 1
+                    else:
+                        size_b[k] += 1
+                elif marks[s] == _IN_A and side == 1:
+                    marks[s] = _IN_BOTH
+                    size_b[k] += 1
+                    inter[k] += 1
+    return inter, size_a, size_b
 
 
 def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:

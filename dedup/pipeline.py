@@ -109,9 +109,13 @@ class Pipeline:
         return pairs[keep], sims[keep]
 
     def similarity(
-        self, signatures: np.ndarray, pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray] | None = None
+        self, signatures: np.ndarray | None, pairs: np.ndarray, sets: tuple[np.ndarray, np.ndarray] | None = None
     ) -> np.ndarray:
-        """Similarity of each pair as the configuration verifies it: Jaccard (exact or estimated) or containment."""
+        """Similarity of each pair as the configuration verifies it: Jaccard (exact or estimated) or containment.
+
+        Estimates read ``signatures``; exact Jaccard and containment read only ``sets``: flat shingle
+        hashes and offsets, as sorted sets (:attr:`SignedBatch.hashes`) or raw (:attr:`SignedBatch.shingles`).
+        """
         if self.cfg.lsh.verify == "estimate":
             return estimated_jaccard(signatures, pairs)
         if sets is None:

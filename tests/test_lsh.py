@@ -93,3 +93,34 @@ def test_containment_of_pairs_counts_the_smaller_set() -> None:
     assert containment_of_pairs(sets, offsets, np.array([[0, 1]])).tolist() == [2 / 3]
     assert containment_of_pairs(sets, offsets, np.array([[0, 1]]), min_shared=3).tolist() == [0.0]  # too short
     assert containment_of_pairs(sets, offsets, np.array([[0, 0]]), min_shared=9).tolist() == [1.0]  # identical
+
+
+_RUN = st.lists(st.one_of(st.integers(0, 6), st.integers(0, 2**32 - 1)), max_size=40)  # small values repeat
+
+
+@settings(max_examples=300)
+@given(runs=st.lists(_RUN, min_size=1, max_size=6), data=st.data())
+def test_overlaps_of_raw_runs_equal_python_sets(runs, data) -> None:
+    from dedup.lsh import overlaps
+
+    values = np.array([v for run in runs for v in run], dtype=np.uint32)
+    offsets = np.concatenate([[0], np.cumsum([len(run) for run in runs])])
+    index = st.integers(0, len(runs) - 1)
+    pairs = np.array(data.draw(st.lists(st.tuples(index, index), min_size=1, max_size=10)), dtype=np.int64)
+    inter, size_a, size_b = overlaps(values, offsets, pairs)
+    sets = [set(run) for run in runs]
+    assert inter.tolist() == [len(sets[i] & sets[j]) for i, j in pairs.tolist()]
+    assert size_a.tolist() == [len(sets[i]) for i, _ in pairs.tolist()]
+    assert size_b.tolist() == [len(sets[j]) for _, j in pairs.tolist()]
+
+
+def test_raw_shingles_and_sorted_sets_give_the_same_similarities(sample_texts) -> None:
+    from dedup.pipeline import Pipeline
+
+    pipeline = Pipeline()
+    batch = pipeline.sign(sample_texts[:60])
+    pairs = np.array([(i, j) for i in range(60) for j in range(i, 60)], dtype=np.int64)
+    from_sets = pipeline.similarity(None, pairs, (batch.hashes, batch.offsets))
+    from_raw = pipeline.similarity(None, pairs, (batch.shingles, batch.shingle_offsets))
+    assert np.array_equal(from_sets, from_raw)
+    assert (np.diff(batch.shingle_offsets) > np.diff(batch.offsets)).any()  # some texts do repeat a shingle
