@@ -151,33 +151,38 @@ class RowBatch:
 _BLOCK_BYTES = 1 << 22
 
 
-def _block_lines(handle) -> Iterator[list[bytes]]:
-    """The lines of a binary file, newline kept, a large block at a time (far fewer calls than line iteration)."""
+def _sized(lines: list[bytes], extra: int = 0) -> tuple[list[bytes], np.ndarray]:
+    return lines, np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + extra
+
+
+def _block_lines(handle) -> Iterator[tuple[list[bytes], np.ndarray]]:
+    """The lines of a binary file (newline cut off) and their sizes in it, a large block at a time:
+    far fewer calls than line iteration, and no copy of each line to keep its newline."""
     rest = b""
     while block := handle.read(_BLOCK_BYTES):
         lines = (rest + block).split(b"\n")
         rest = lines.pop()
-        yield [line + b"\n" for line in lines]
+        yield _sized(lines, 1)
     if rest:
-        yield [rest]
+        yield _sized([rest])
 
 
-def _gzip_lines(handle, size: int = 4096) -> Iterator[list[bytes]]:
-    """The lines of a gzip stream in lists; line by line underneath, so that every whole line before a
-    damaged part of the stream is still delivered before the error."""
+def _gzip_lines(handle, size: int = 4096) -> Iterator[tuple[list[bytes], np.ndarray]]:
+    """The lines of a gzip stream (newline kept) and their sizes; line by line underneath, so that every
+    whole line before a damaged part of the stream is still delivered before the error."""
     lines: list[bytes] = []
     try:
         for line in handle:
             lines.append(line)
             if len(lines) >= size:
-                yield lines
+                yield _sized(lines)
                 lines = []
     except (OSError, EOFError, zlib.error):
         if lines:
-            yield lines
+            yield _sized(lines)
         raise
     if lines:
-        yield lines
+        yield _sized(lines)
 
 
 def _jsonl_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
@@ -186,12 +191,13 @@ def _jsonl_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
     gz = path.name.endswith(".gz")
     try:
         with gzip.open(path, "rb") if gz else path.open("rb") as handle:
-            for lines in _gzip_lines(handle) if gz else _block_lines(handle):
-                sizes = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+            for lines, sizes in _gzip_lines(handle) if gz else _block_lines(handle):
                 starts = offset + np.cumsum(sizes) - sizes
                 # Blank means all whitespace; a line that does not start with whitespace is never copied to check.
                 used = np.fromiter(
-                    (not line[:1].isspace() or bool(line.strip()) for line in lines), dtype=bool, count=len(lines)
+                    (bool(line) and (not line[:1].isspace() or bool(line.strip())) for line in lines),
+                    dtype=bool,
+                    count=len(lines),
                 )
                 at = np.flatnonzero(used)
                 carry += RowBatch(index, at + number, starts[at], sizes[at], [lines[i] for i in at.tolist()])
