@@ -190,7 +190,7 @@ class _Mapped:
             self.map.madvise(mmap.MADV_DONTNEED)
 
 
-_VERIFY_CHUNK = 20_000
+_VERIFY_CHUNK = 4096  # pairs; the shingle pages they touch (up to 8 KiB a record) are released after each
 
 
 @dataclass(frozen=True)
@@ -338,7 +338,9 @@ class _Positions:
     def add(self, batch: RowBatch) -> None:
         """Note line, offset and size of each row of a plain JSONL batch (24 bytes a row)."""
         if self.plain[batch.file]:
-            self.rows.setdefault(batch.file, []).append((batch.lines, batch.offsets, batch.sizes))
+            # Copies: the batch's columns are views of the larger block they were cut from.
+            columns = (batch.lines.copy(), batch.offsets.copy(), batch.sizes.copy())
+            self.rows.setdefault(batch.file, []).append(columns)
 
     def ranges(self, index: int, wanted: np.ndarray) -> list[tuple[int, int]]:
         """Merged (start, end) byte ranges of the given lines of file ``index``."""

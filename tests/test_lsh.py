@@ -124,3 +124,14 @@ def test_raw_shingles_and_sorted_sets_give_the_same_similarities(sample_texts) -
     from_raw = pipeline.similarity(None, pairs, (batch.shingles, batch.shingle_offsets))
     assert np.array_equal(from_sets, from_raw)
     assert (np.diff(batch.shingle_offsets) > np.diff(batch.offsets)).any()  # some texts do repeat a shingle
+
+
+@settings(max_examples=200)
+@given(keys=st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 5), max_size=200))
+def test_stable_order_equals_a_stable_sort(keys) -> None:
+    from dedup.lsh import stable_order
+
+    array = np.array(keys, dtype=np.uint64)
+    order, sorted_keys = stable_order(array)
+    assert order.tolist() == np.argsort(array, kind="stable").tolist()
+    assert sorted_keys.tolist() == sorted(keys)
