@@ -203,6 +203,10 @@ class _Signed:
     signatures: _Mapped | None
     shingles: _Mapped
     offsets: np.ndarray
+    progress: bool = False
+
+    def _bar(self, stage: str, total: int, unit: str) -> tqdm:
+        return tqdm(total=total, desc=f"{self.stem.name}: {stage}", unit=unit, disable=not self.progress)
 
     @property
     def nonempty(self) -> np.ndarray:
@@ -214,17 +218,25 @@ class _Signed:
     def similarity(self, pipeline: Pipeline, pairs: np.ndarray) -> np.ndarray:
         """Jaccard of each pair as configured, in chunks whose pages are released after use."""
         out = np.zeros(len(pairs), dtype=np.float64)
-        for lo in range(0, len(pairs), _VERIFY_CHUNK):
-            chunk = pairs[lo : lo + _VERIFY_CHUNK]
-            signatures = self.signatures.array if self.signatures is not None else None
-            out[lo : lo + len(chunk)] = pipeline.similarity(signatures, chunk, (self.shingles.array, self.offsets))
-            for mapped in (self.shingles, self.signatures):
-                if mapped is not None:
-                    mapped.release()
+        with self._bar("verify", len(pairs), " pairs") as bar:
+            for lo in range(0, len(pairs), _VERIFY_CHUNK):
+                chunk = pairs[lo : lo + _VERIFY_CHUNK]
+                signatures = self.signatures.array if self.signatures is not None else None
+                out[lo : lo + len(chunk)] = pipeline.similarity(signatures, chunk, (self.shingles.array, self.offsets))
+                for mapped in (self.shingles, self.signatures):
+                    if mapped is not None:
+                        mapped.release()
+                bar.update(len(chunk))
         return out
 
     def similar_pairs(self, pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
-        pairs = pipeline.candidates(self.band, self.nonempty)
+        with self._bar("candidates", pipeline.bands, " bands") as bar:
+
+            def band(b: int) -> np.ndarray:
+                bar.update()
+                return self.band(b)
+
+            pairs = pipeline.candidates(band, self.nonempty)
         sims = self.similarity(pipeline, pairs)
         keep = sims >= pipeline.cfg.lsh.threshold
         return pairs[keep], sims[keep]
@@ -237,6 +249,7 @@ def _sign_to_disk(
     stem: Path,
     pipeline: Pipeline,
     on_batch: Callable[[_SignedBatch], np.ndarray | None],
+    progress: bool,
 ) -> _Signed:
     """Run ``task`` on every batch and write what it signs into work files beside ``stem``.
 
@@ -250,7 +263,9 @@ def _sign_to_disk(
         bands = [stack.enter_context(stem.with_suffix(f".band{b}").open("wb")) for b in range(pipeline.bands)]
         shingle_file = stack.enter_context(stem.with_suffix(".shingles").open("wb"))
         sig_file = stack.enter_context(stem.with_suffix(".sig").open("wb")) if whole else None
+        bar = stack.enter_context(tqdm(desc=f"{stem.name}: read and sign", unit=" rows", disable=not progress))
         for result in signer.map(batches, task):
+            bar.update(len(result.shingle_counts) + len(result.rejected))
             signatures, shingles, counts = result.signatures, result.shingles, result.shingle_counts
             keep = on_batch(result)
             if keep is not None and not keep.all():
@@ -268,7 +283,7 @@ def _sign_to_disk(
     n = len(offsets) - 1
     signatures = _Mapped(stem.with_suffix(".sig"), hasher.dtype, (n, hasher.cfg.num_perm)) if whole else None
     shingles = _Mapped(stem.with_suffix(".shingles"), np.dtype(np.uint32), (int(offsets[-1]),))
-    return _Signed(stem, n, r, signatures, shingles, offsets)
+    return _Signed(stem, n, r, signatures, shingles, offsets, progress)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -371,6 +386,7 @@ def _write_kept(
     removed: dict[tuple[int, int], set[int]],
     text_field: str,
     positions: _Positions,
+    progress: bool,
 ) -> None:
     """Copy the kept rows of each input file, in its own format, under ``dest``.
 
@@ -378,39 +394,54 @@ def _write_kept(
     ``removed``: their text loses those lines.
     """
     dest.mkdir()
-    for index, wanted in kept_lines.items():
-        path = files[index]
-        target = dest / (f"{index:05d}-{path.name}" if len(files) > 1 else path.name)
-        edited = any(f == index for f, _ in removed)
-        if path.name.endswith(".parquet"):
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+    with tqdm(total=sum(map(len, kept_lines.values())), desc="write kept", unit=" docs", disable=not progress) as bar:
+        for index, wanted in kept_lines.items():
+            path = files[index]
+            edits = {line: gone for (f, line), gone in removed.items() if f == index}
+            ranges = positions.ranges(index, wanted) if index in positions.rows and not edits else None
+            target = dest / (f"{index:05d}-{path.name}" if len(files) > 1 else path.name)
+            _write_kept_file(path, target, wanted, edits, text_field, ranges)
+            bar.update(len(wanted))
 
-            table = pq.read_table(path)
-            texts = table.column(text_field).to_pylist()
-            for (f, row), lines in removed.items():
-                if f == index:
-                    texts[row - 1] = drop_lines(texts[row - 1], lines)
-            table = table.set_column(table.schema.get_field_index(text_field), text_field, pa.array(texts))
-            pq.write_table(table.filter(np.isin(np.arange(1, table.num_rows + 1), wanted)), target)
-            continue
-        if index in positions.rows and not edited:
-            _copy_ranges(path, target, positions.ranges(index, wanted))
-            continue
-        opener = gzip.open if path.name.endswith(".gz") else open
-        keep = set(wanted.tolist())
-        with opener(path, "rb") as src, opener(target, "wb") as dst:
-            try:
-                for number, raw in enumerate(src, start=1):
-                    if number not in keep:
-                        continue
-                    if (index, number) in removed:
-                        obj = json.loads(raw)
-                        obj[text_field] = drop_lines(obj[text_field], removed[(index, number)])
-                        raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
-                    dst.write(raw if raw.endswith(b"\n") else raw + b"\n")
-            except (OSError, EOFError, zlib.error):
-                pass  # the rest of a damaged file was never read, and is reported in file_errors
+
+def _write_kept_file(
+    path: Path,
+    target: Path,
+    wanted: np.ndarray,
+    edits: dict[int, set[int]],
+    text_field: str,
+    ranges: list[tuple[int, int]] | None,
+) -> None:
+    """The ``wanted`` lines (rows) of one input file in its own format: byte ``ranges`` when given,
+    with the paragraph lines in ``edits`` (line -> paragraph lines) removed from their texts."""
+    if ranges is not None:
+        _copy_ranges(path, target, ranges)
+        return
+    if path.name.endswith(".parquet"):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        texts = table.column(text_field).to_pylist()
+        for row, lines in edits.items():
+            texts[row - 1] = drop_lines(texts[row - 1], lines)
+        table = table.set_column(table.schema.get_field_index(text_field), text_field, pa.array(texts))
+        pq.write_table(table.filter(np.isin(np.arange(1, table.num_rows + 1), wanted)), target)
+        return
+    opener = gzip.open if path.name.endswith(".gz") else open
+    keep = set(wanted.tolist())
+    with opener(path, "rb") as src, opener(target, "wb") as dst:
+        try:
+            for number, raw in enumerate(src, start=1):
+                if number not in keep:
+                    continue
+                if number in edits:
+                    obj = json.loads(raw)
+                    obj[text_field] = drop_lines(obj[text_field], edits[number])
+                    raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+                dst.write(raw if raw.endswith(b"\n") else raw + b"\n")
+        except (OSError, EOFError, zlib.error):
+            pass  # the rest of a damaged file was never read, and is reported in file_errors
 
 
 @dataclass(frozen=True)
@@ -450,7 +481,9 @@ def _paragraph_pass(
         if texts:
             yield texts
 
-    signed = _sign_to_disk(signer, batches(), _sign_texts, tmp / "paragraphs", pipeline, lambda result: None)
+    signed = _sign_to_disk(
+        signer, batches(), _sign_texts, tmp / "paragraphs", pipeline, lambda result: None, opts.progress
+    )
     pairs, _ = signed.similar_pairs(pipeline)
     labels = connected_components(len(owner), pairs)
     removed = np.flatnonzero(labels != np.arange(len(labels)))
@@ -529,24 +562,22 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
                 yield batch
 
         ids = IdCheck(files)
-        with tqdm(desc="read and sign", unit=" docs", disable=not opts.progress) as bar:
 
-            def on_batch(result: _SignedBatch) -> np.ndarray:
-                for item in result.rejected:
+        def on_batch(result: _SignedBatch) -> np.ndarray:
+            for item in result.rejected:
+                on_other(item)
+            seen = [
+                ids.seen(result.file, line, doc_id)
+                for line, doc_id in zip(result.lines.tolist(), result.ids, strict=True)
+            ]
+            keep = np.fromiter((item is None for item in seen), dtype=bool, count=len(seen))
+            for item in seen:
+                if item is not None:
                     on_other(item)
-                seen = [
-                    ids.seen(result.file, line, doc_id)
-                    for line, doc_id in zip(result.lines.tolist(), result.ids, strict=True)
-                ]
-                keep = np.fromiter((item is None for item in seen), dtype=bool, count=len(seen))
-                for item in seen:
-                    if item is not None:
-                        on_other(item)
-                docs.add(result, keep)
-                bar.update(len(result.ids) + len(result.rejected))
-                return keep
+            docs.add(result, keep)
+            return keep
 
-            signed = _sign_to_disk(signer, rows(), _parse_and_sign, tmp / "documents", pipeline, on_batch)
+        signed = _sign_to_disk(signer, rows(), _parse_and_sign, tmp / "documents", pipeline, on_batch, opts.progress)
     timings["read_and_sign"] = time.perf_counter() - start
 
     n = len(docs.ids)
@@ -580,7 +611,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     _write_duplicates(tmp, docs.ids, dupes, labels, kept_of, similarity, levels)
     kept_lines = {int(f): np.sort(line_col[is_kept & (file_col == f)]) for f in np.unique(file_col[is_kept])}
     removed = {(int(file_col[d]), int(line_col[d])): lines for d, lines in edits.lines.items()}
-    _write_kept(files, kept_lines, tmp / "kept", removed, opts.fields.text, positions)
+    _write_kept(files, kept_lines, tmp / "kept", removed, opts.fields.text, positions, opts.progress)
     for work in [*tmp.glob("documents.*"), *tmp.glob("paragraphs.*")]:  # signatures, bands and shingles
         work.unlink()
     timings["write"] = time.perf_counter() - t

@@ -233,3 +233,14 @@ def test_duplicates_parquet_holds_the_same_rows_as_the_csv(tmp_path) -> None:
     from_parquet = pq.read_table(tmp_path / "out" / "duplicates.parquet").to_pylist()
     assert sorted(row["id"] for row in from_parquet) == sorted(awkward)
     assert [{k: str(v) for k, v in row.items()} for row in from_parquet] == from_csv
+
+
+def test_every_long_stage_shows_progress_only_when_asked(planted, tmp_path, capsys) -> None:
+    path, _ = planted
+    run_corpus(path, tmp_path / "quiet", opts=CorpusOptions(workers=1))
+    assert capsys.readouterr().err == ""
+    run_corpus(path, tmp_path / "loud", opts=CorpusOptions(workers=1, level="paragraph", progress=True))
+    err = capsys.readouterr().err
+    for stage in ("read and sign", "candidates", "verify"):
+        assert f"documents: {stage}" in err and f"paragraphs: {stage}" in err
+    assert "write kept" in err
