@@ -158,12 +158,15 @@ def _sized(lines: list[bytes], extra: int = 0) -> tuple[list[bytes], np.ndarray]
 def _block_lines(handle) -> Iterator[tuple[list[bytes], np.ndarray]]:
     """The lines of a binary file (newline cut off) and their sizes in it, a large block at a time:
     far fewer calls than line iteration, and no copy of each line to keep its newline."""
-    rest = b""
+    pieces: list[bytes] = []  # the start of a line longer than a block: joined once, not block by block
     while block := handle.read(_BLOCK_BYTES):
-        lines = (rest + block).split(b"\n")
-        rest = lines.pop()
+        if b"\n" not in block:
+            pieces.append(block)
+            continue
+        lines = b"".join([*pieces, block]).split(b"\n")
+        pieces = [lines.pop()]
         yield _sized(lines, 1)
-    if rest:
+    if rest := b"".join(pieces):
         yield _sized([rest])
 
 
