@@ -131,7 +131,7 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     opts = CorpusOptions(
         keep=args.keep,
         level=args.level,
-        workers=args.workers or os.cpu_count() or 1,
+        workers=args.workers if args.workers is not None else os.cpu_count() or 1,
         batch_size=args.batch_size,
         max_chars=args.max_chars,
         fields=FieldNames(id=args.id_field, text=args.text_field, date=args.date_field),
@@ -191,6 +191,10 @@ def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
         print(f"  rejected {count:,}: {kind} (reasons in rejected.csv)")
     for error in manifest["file_errors"]:
         print(f"dedup: {error}", file=sys.stderr)
+    counts = manifest["counts"]
+    if counts["read"] and counts["rejected"] == counts["read"]:
+        print("dedup: every row was rejected: check --id-field and --text-field against rejected.csv", file=sys.stderr)
+        return 1
     return 1 if manifest["file_errors"] else 0
 
 
@@ -310,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="document",
         help="paragraph: also remove paragraphs repeated inside or across documents (boilerplate)",
     )
-    corpus.add_argument("--workers", type=int, default=0, help="processes for signing (default: all cores)")
+    corpus.add_argument("--workers", type=int, help="processes for signing (default: all cores)")
     corpus.add_argument(
         "--engine",
         choices=("local", "spark"),

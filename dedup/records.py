@@ -100,6 +100,13 @@ def parse_date(value: object) -> float | None:
     return parsed.timestamp()
 
 
+def _has(obj: dict) -> str:
+    """The fields a row does have, for a message about one it lacks (a wrong --text-field is the usual cause)."""
+    names = list(obj)
+    more = f", … ({len(names)} in all)" if len(names) > 8 else ""
+    return f" (the row has: {', '.join(map(str, names[:8]))}{more})" if names else " (the row is empty)"
+
+
 def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None, str | None, str, str]:
     """(id, text, kind, reason); ``kind`` is empty when the object can be used."""
     if not isinstance(obj, dict):
@@ -108,9 +115,9 @@ def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None,
     doc_id = None if raw_id is None or raw_id == "" else str(raw_id)
     text = obj.get(fields.text)
     if doc_id is None:
-        return None, None, "missing_id", f"missing id field {fields.id!r}"
+        return None, None, "missing_id", f"missing id field {fields.id!r}{_has(obj)}"
     if text is None:
-        return doc_id, None, "missing_text", f"missing text field {fields.text!r}"
+        return doc_id, None, "missing_text", f"missing text field {fields.text!r}{_has(obj)}"
     if not isinstance(text, str):
         return doc_id, None, "bad_text", f"text field {fields.text!r} is a {type(text).__name__}, not a string"
     if not text.strip():

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from dedup.cli import main
-from tests.conftest import SEED
+from tests.conftest import SAMPLE, SEED
 
 
 def _json_lines(text: str) -> list[dict]:
@@ -75,3 +75,21 @@ def test_normalize_lists_profiles_and_normalizes_lines(capsys) -> None:
     out = capsys.readouterr().out.split("\n")
     assert out[41].startswith("كما تجدر الاشاره بان الخبر الاصلي")
     assert len(out) == len(SEED.read_text(encoding="utf-8").split("\n"))  # line for line, nothing added
+
+
+def test_a_wrong_text_field_names_the_fields_rows_do_have(tmp_path, capsys) -> None:
+    status = main(["corpus", str(SAMPLE), "--out", str(tmp_path / "out"), "--text-field", "body", "--workers", "1"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "every row was rejected" in captured.err
+    rows = (tmp_path / "out" / "rejected.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 1 + 300
+    assert "missing text field 'body' (the row has: id, url, published, title, text)" in rows[1]
+    assert main(["corpus", str(SAMPLE), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+
+
+def test_zero_workers_is_a_usage_error(tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["corpus", str(SAMPLE), "--out", str(tmp_path / "out"), "--workers", "0"])
+    assert exit_.value.code == 2
+    assert "workers" in capsys.readouterr().err
