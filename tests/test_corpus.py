@@ -244,3 +244,19 @@ def test_every_long_stage_shows_progress_only_when_asked(planted, tmp_path, caps
     for stage in ("read and sign", "candidates", "verify"):
         assert f"documents: {stage}" in err and f"paragraphs: {stage}" in err
     assert "write kept" in err
+
+
+def test_gzip_input_gives_gzip_output_with_the_same_rows_compressed_in_pieces(planted, tmp_path, monkeypatch) -> None:
+    import dedup.corpus
+
+    path, _ = planted
+    zipped = tmp_path / "corpus.jsonl.gz"
+    zipped.write_bytes(gzip.compress(path.read_bytes()))
+    run_corpus(path, tmp_path / "plain", opts=CorpusOptions(workers=1))
+    monkeypatch.setattr(dedup.corpus, "_GZIP_MEMBER_BYTES", 50_000)  # many members on both workers
+    run_corpus(zipped, tmp_path / "gz", opts=CorpusOptions(workers=2))
+    run_corpus(zipped, tmp_path / "again", opts=CorpusOptions(workers=1))
+    out = (tmp_path / "gz" / "kept" / "corpus.jsonl.gz").read_bytes()
+    assert gzip.decompress(out) == (tmp_path / "plain" / "kept" / "corpus.jsonl").read_bytes()
+    assert out.count(b"\x1f\x8b\x08") > 5  # gzip members, one after another
+    assert out == (tmp_path / "again" / "kept" / "corpus.jsonl.gz").read_bytes()  # same bytes, any worker count
