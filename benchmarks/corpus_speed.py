@@ -3,7 +3,8 @@
 The hand-written baseline: light folding (pyarabic's strip_tashkeel and strip_tatweel, punctuation to
 spaces), word 5-grams, `MinHash.bulk`, `MinHashLSH` at 0.8 (query then insert each document),
 union-find, keep the first of each cluster, write the kept lines. Both read the same JSONL and write
-their kept documents; both are timed in the same run.
+their kept documents; both are timed in the same run. The same articles as .jsonl.gz and as Parquet
+show what the other input formats cost (gzip output is recompressed; Parquet is rewritten).
 
 Run: python benchmarks/corpus_speed.py [--workers 2]
 Writes benchmarks/results/corpus_speed.json and corpus_speed.png.
@@ -12,6 +13,7 @@ Writes benchmarks/results/corpus_speed.json and corpus_speed.png.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import tempfile
@@ -65,10 +67,17 @@ def main() -> None:
     corpus = saudinewsnet_jsonl(Path(tempfile.gettempdir()) / "dedup-bench" / "saudinewsnet.jsonl")
     work = Path(tempfile.mkdtemp(prefix="dedup-speed-"))
     rows, results = [], {}
-    for workers in sorted({1, args.workers}):
-        seconds, manifest = timed(lambda w=workers: run_corpus(corpus, work / f"out{w}", opts=CorpusOptions(workers=w)))
+    runs = [("jsonl", corpus, w) for w in sorted({1, args.workers})]
+    runs += [(kind, path, args.workers) for kind, path in _other_formats(corpus, work).items()]
+    for kind, path, workers in runs:
+        seconds, manifest = timed(
+            lambda p=path, w=workers, k=kind: run_corpus(p, work / f"out-{k}-{w}", opts=CorpusOptions(workers=w))
+        )
         counts = manifest["counts"]
-        results[f"dedup_workers_{workers}"] = {
+        if counts != results.get("dedup_workers_1", {}).get("counts", counts):
+            raise SystemExit(f"{kind} input gives other counts: {counts}")
+        name = f"dedup_workers_{workers}" if kind == "jsonl" else f"dedup_{kind}_workers_{workers}"
+        results[name] = {
             "seconds": seconds,
             "kept": counts["kept"],
             "counts": counts,
@@ -77,7 +86,7 @@ def main() -> None:
         }
         rows.append(
             [
-                f"dedup corpus, {workers} worker(s)",
+                f"dedup corpus, .{kind}, {workers} worker(s)",
                 f"{seconds:.1f}",
                 counts["read"],
                 counts["kept"],
@@ -88,13 +97,28 @@ def main() -> None:
     seconds, kept = timed(lambda: datasketch_by_hand(corpus, work / "datasketch-kept.jsonl"))
     results["datasketch_by_hand"] = {"seconds": seconds, "kept": kept}
     rows.append(["datasketch by hand (MinHash.bulk + MinHashLSH)", f"{seconds:.1f}", "", kept, "", ""])
-    best = min(v["seconds"] for k, v in results.items() if k.startswith("dedup"))
+    best = min(v["seconds"] for k, v in results.items() if k.startswith("dedup_workers"))
     one = results["dedup_workers_1"]["seconds"]
     print(f"SaudiNewsNet, {corpus.stat().st_size / 1e6:.0f} MB of JSONL")
     print_table(["method", "seconds", "read", "kept", "duplicates", "rejected"], rows)
     print(f"speed-up over datasketch: {seconds / best:.1f}× ({seconds / one:.1f}× on one worker)")
     write_results("corpus_speed", {"results": results, "speedup": seconds / best, "speedup_one_worker": seconds / one})
     _plot(results)
+
+
+def _other_formats(corpus: Path, work: Path) -> dict[str, Path]:
+    """The corpus as .jsonl.gz (gzip's default level) and, with pyarrow, as Parquet."""
+    out = {"jsonl.gz": work / "saudinewsnet.jsonl.gz"}
+    out["jsonl.gz"].write_bytes(gzip.compress(corpus.read_bytes(), compresslevel=6))
+    try:
+        import pyarrow.json as pa_json
+        import pyarrow.parquet as pq
+    except ImportError:
+        print("pyarrow is not installed: no Parquet run")
+        return out
+    out["parquet"] = work / "saudinewsnet.parquet"
+    pq.write_table(pa_json.read_json(corpus), out["parquet"])
+    return out
 
 
 def _plot(results: dict) -> None:
