@@ -19,7 +19,6 @@ import resource
 import shutil
 import time
 import zlib
-from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -44,7 +43,6 @@ from dedup.records import (
     input_files,
     parse_batch,
     raw_batches,
-    read_records,
 )
 from dedup.segment import drop_lines, split_paragraphs
 from dedup.textio import RunError, prepare_out, publish, write_csv
@@ -121,11 +119,27 @@ class _SignedBatch:
     dates: np.ndarray | None = None
     lengths: np.ndarray | None = None
     rejected: list[Rejected] = field(default_factory=list)
+    owners: np.ndarray | None = None  # for paragraphs: the document each one comes from (and ``lines``: its line)
 
 
 def _sign_texts(texts: list[str]) -> _SignedBatch:
     batch = _worker["pipeline"].sign(texts)
     return _SignedBatch(batch.signatures, batch.shingles, np.diff(batch.shingle_offsets))
+
+
+def _split_and_sign(job: tuple[RowBatch, np.ndarray]) -> _SignedBatch:
+    """Parse the rows of kept documents (numbered by ``owners``), split them into paragraphs and sign those."""
+    rows, owners = job
+    opts: CorpusOptions = _worker["opts"]
+    texts, owner, lines = [], [], []
+    for doc, record in zip(owners.tolist(), parse_batch(rows, opts.fields, opts.max_chars), strict=True):
+        if not isinstance(record, Record):
+            raise RunError(f"input file {record.file + 1}, line {record.line} changed during the run: {record.reason}")
+        for paragraph in split_paragraphs(record.text):
+            texts.append(paragraph.text)
+            owner.append(doc)
+            lines.append(paragraph.line)
+    return replace(_sign_texts(texts), owners=np.array(owner, dtype=np.int64), lines=np.array(lines, dtype=np.int64))
 
 
 def _parse_and_sign(rows: RowBatch) -> _SignedBatch:
@@ -497,30 +511,30 @@ def _paragraph_pass(
     """Near-duplicate paragraphs among the kept documents: every occurrence after the first is removed."""
     file_col, line_col = where
     ordinal = {(int(f), int(line)): d for d, (f, line) in enumerate(zip(file_col, line_col, strict=True)) if is_kept[d]}
-    owner, para_line = array("q"), array("q")
+    owner: list[np.ndarray] = []
+    para_line: list[np.ndarray] = []
 
-    def batches() -> Iterator[list[str]]:
-        texts: list[str] = []
-        for item in read_records(files, opts.fields, opts.max_chars):
-            doc = ordinal.get((item.file, item.line)) if isinstance(item, Record) else None
-            for paragraph in split_paragraphs(item.text) if doc is not None else ():
-                owner.append(doc)
-                para_line.append(paragraph.line)
-                texts.append(paragraph.text)
-                if len(texts) >= opts.batch_size:
-                    yield texts
-                    texts = []
-        if texts:
-            yield texts
+    def batches() -> Iterator[tuple[RowBatch, np.ndarray]]:
+        """The rows of the kept documents, with their document numbers; the rest was reported already."""
+        for batch in raw_batches(files, opts.fields, opts.batch_size):
+            if isinstance(batch, FileError):
+                continue
+            docs_of = np.array([ordinal.get((batch.file, line), -1) for line in batch.lines.tolist()], dtype=np.int64)
+            at = np.flatnonzero(docs_of >= 0)
+            if len(at):
+                yield batch.take(at), docs_of[at]
 
-    signed = _sign_to_disk(
-        signer, batches(), _sign_texts, tmp / "paragraphs", pipeline, lambda result: None, opts.progress
-    )
+    def on_batch(result: _SignedBatch) -> None:
+        owner.append(result.owners)
+        para_line.append(result.lines)
+
+    signed = _sign_to_disk(signer, batches(), _split_and_sign, tmp / "paragraphs", pipeline, on_batch, opts.progress)
+    empty = np.zeros(0, dtype=np.int64)
+    owners, lines = np.concatenate([empty, *owner]), np.concatenate([empty, *para_line])
     pairs, _ = signed.similar_pairs(pipeline)
-    labels = connected_components(len(owner), pairs)
+    labels = connected_components(len(owners), pairs)
     removed = np.flatnonzero(labels != np.arange(len(labels)))
     sims = signed.similarity(pipeline, np.stack([removed, labels[removed]], axis=1))
-    owners, lines = np.frombuffer(owner, dtype=np.int64), np.frombuffer(para_line, dtype=np.int64)
     edits: dict[int, set[int]] = {}
     with (tmp / "paragraphs_removed.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -147,6 +147,11 @@ class RowBatch:
     def __getitem__(self, part: slice) -> RowBatch:
         return RowBatch(self.file, self.lines[part], self.offsets[part], self.sizes[part], self.payloads[part])
 
+    def take(self, at: np.ndarray) -> RowBatch:
+        """The rows at the given positions."""
+        payloads = [self.payloads[i] for i in at.tolist()]
+        return RowBatch(self.file, self.lines[at], self.offsets[at], self.sizes[at], payloads)
+
     def __add__(self, other: RowBatch) -> RowBatch:
         return RowBatch(
             self.file,
