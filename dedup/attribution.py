@@ -9,7 +9,7 @@ from typing import Literal
 
 from dedup.normalize import normalize
 
-__all__ = ["KNOWN_OUTLETS", "Credit", "OutletNames", "find_credit"]
+__all__ = ["KNOWN_OUTLETS", "Credit", "OutletNames", "dateline_credit", "find_credit", "strongest"]
 
 # Phrases that introduce a credit ("according to", "quoted from", "the original story ... published on").
 _CUES = [
@@ -88,6 +88,20 @@ class OutletNames:
                 found.append((min(hits), outlet))
         return [outlet for _, outlet in sorted(found)]
 
+    def outlet_called(self, name: str, bracketed: bool) -> str | None:
+        """The known outlet called exactly ``name`` (normalized); a name that is also a word or a place
+        only when ``bracketed`` or after صحيفة/جريدة/موقع/وكالة."""
+        first, _, rest = name.partition(" ")
+        if rest and first in _NORMAL_PREFIXES:
+            name, bracketed = rest, True
+        for outlet, strong in self.strong.items():
+            if name in strong:
+                return outlet
+        for outlet, weak in self.weak.items():
+            if bracketed and name in weak:
+                return outlet
+        return None
+
     def names_of(self, outlet: str) -> list[str]:
         return self.strong.get(outlet, []) + self.weak.get(outlet, []) or [normalize(outlet)]
 
@@ -106,6 +120,33 @@ def _find_word(haystack: str, needle: str) -> int:
     """
     match = re.search(rf"(?<!\S)(?:[وف]?[بلك]?){re.escape(needle)}(?!\S)", haystack)
     return match.start() if match else -1
+
+
+# The dateline that opens an Arabic news story, "الرياض - واس", "واس - الرياض:", "جدة – «عكاظ»": its
+# parts are split at dashes (tatweel included) and colons.
+_DATELINE_PARTS = re.compile(r"\s*[-–—ـ:]+\s*")
+_OPENERS = '(«"“'
+
+
+def dateline_credit(copy_text: str, source_outlet: str, copy_outlet: str, names: OutletNames) -> Credit:
+    """The outlet named in the dateline that opens ``copy_text``: where Arabic news credits its agency,
+    with no cue word. A dateline naming the copy's own outlet credits nobody."""
+    opening = next((line.strip() for line in copy_text.split("\n") if line.strip()), "")[:80]
+    parts = _DATELINE_PARTS.split(opening, maxsplit=2)
+    for part in parts[:2] if len(parts) > 1 else ():
+        outlet = names.outlet_called(normalize(part), part[:1] in _OPENERS)
+        if outlet is not None and outlet != copy_outlet:
+            return Credit("credited" if outlet == source_outlet else "credited_other", opening, outlet)
+    return Credit("uncredited")
+
+
+def strongest(*credits: Credit) -> Credit:
+    """The first credit naming the source, else the first naming someone else, else none."""
+    for status in ("credited", "credited_other"):
+        for credit in credits:
+            if credit.status == status:
+                return credit
+    return Credit("uncredited")
 
 
 def find_credit(copy_text: str, source_outlet: str, names: OutletNames) -> Credit:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.attribution import KNOWN_OUTLETS, Credit, OutletNames, find_credit
+from dedup.attribution import KNOWN_OUTLETS, Credit, OutletNames, dateline_credit, find_credit, strongest
 from dedup.config import DedupConfig, LSHConfig
 from dedup.lsh import connected_components, overlaps
 from dedup.pipeline import Pipeline
@@ -270,8 +270,11 @@ def _pair(a: Article, b: Article, shared: tuple[int, int, int], paras: _Paragrap
         own_lines.append(paras.text[p])
         if not paras.boilerplate[p]:
             added.append(int(paras.line[p]))
-    # A credit is the republisher's own words: look for it only outside the copied paragraphs.
-    credit = find_credit("\n".join(own_lines), a.outlet, names)
+    # A credit is the republisher's own words: look for it outside the copied paragraphs, and in the
+    # dateline that opens the copy ("الرياض - واس"), where agency copy is credited.
+    credit = strongest(
+        find_credit("\n".join(own_lines), a.outlet, names), dateline_credit(b.text, a.outlet, b.outlet, names)
+    )
     return CopyPair(a, b, round(float(in_b), 4), round(float(jaccard), 4), matched, added, credit)
 
 

@@ -183,3 +183,43 @@ def test_outlet_names_file_teaches_new_credits(tmp_path, capsys) -> None:
     assert (pair["attribution"], pair["credit_text"]) == ("credited", "المصدر: جوهرة أف أم")
     assert main(["audit", str(path), "--out", str(tmp_path / "c"), "--outlet-names", str(tmp_path / "nope.csv")]) == 1
     assert "cannot read outlet names" in capsys.readouterr().err
+
+
+def test_a_dateline_credits_its_agency_but_a_city_or_the_copy_itself_does_not() -> None:
+    from dedup.attribution import OutletNames, dateline_credit
+
+    names = OutletNames()
+    body = json.loads(AUDIT.read_text(encoding="utf-8").splitlines()[0])["text"]
+
+    def credit(text: str, source: str, copy: str) -> tuple[str, str]:
+        found = dateline_credit(text, source, copy, names)
+        return found.status, found.named
+
+    assert credit(f"واس- الرياض: {body}", "was", "sabq") == ("credited", "was")
+    assert credit(f"الرياض - واس\n{body}", "alweeam", "alriyadh") == ("credited_other", "was")
+    assert credit(f"جدة – «المدينة»\n{body}", "almadina", "okaz") == ("credited", "almadina")  # bracketed
+    assert credit(f"الرياض ـ صحيفة الوطن: {body}", "alwatan", "sabq") == ("credited", "alwatan")  # named as a paper
+    assert credit(f"الرياض - {body}", "alriyadh", "sabq") == ("uncredited", "")  # the city, not the paper
+    assert credit(f"سبق- الرياض: {body}", "was", "sabq") == ("uncredited", "")  # its own name
+    assert credit(body, "was", "sabq") == ("uncredited", "")
+
+
+def test_an_agency_dateline_in_a_copied_paragraph_is_reported(tmp_path) -> None:
+    source = json.loads(AUDIT.read_text(encoding="utf-8").splitlines()[0])
+    rows = [
+        {**source, "id": "src", "outlet": "alweeam", "published": "2015-07-21T02:00:00"},
+        {
+            **source,
+            "id": "copy",
+            "outlet": "sabq",
+            "published": "2015-07-21T05:00:00",
+            "text": "واس- الرياض: " + source["text"],
+        },
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    run_audit(path, tmp_path / "out")
+    (pair,) = _rows(tmp_path / "out" / "pairs.csv")
+    assert (pair["source_id"], pair["copy_id"]) == ("src", "copy")
+    assert (pair["attribution"], pair["credited_outlet"]) == ("credited_other", "was")
+    assert pair["credit_text"].startswith("واس- الرياض:")
