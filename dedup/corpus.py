@@ -387,11 +387,24 @@ class _Positions:
 
 
 def _copy_ranges(path: Path, target: Path, ranges: list[tuple[int, int]]) -> None:
-    """Copy byte ranges of ``path`` into ``target`` inside the kernel (copy_file_range), ending with a newline."""
+    """Copy byte ranges of ``path`` into ``target``, ending with a newline.
+
+    Inside the kernel (copy_file_range) where it can; between file systems that refuse it, or where
+    it does not exist, through a buffer.
+    """
     with path.open("rb") as src, target.open("wb") as dst:
+        in_kernel = hasattr(os, "copy_file_range")
         for begin, end in ranges:
             while begin < end:
-                copied = os.copy_file_range(src.fileno(), dst.fileno(), end - begin, begin)
+                copied = 0
+                if in_kernel:
+                    try:
+                        copied = os.copy_file_range(src.fileno(), dst.fileno(), end - begin, begin)
+                    except OSError:  # EXDEV, EOPNOTSUPP, ENOSYS, ...: not between these files
+                        in_kernel = False
+                if not in_kernel:
+                    dst.write(chunk := os.pread(src.fileno(), min(end - begin, 1 << 20), begin))
+                    copied = len(chunk)
                 if copied == 0:
                     raise RunError(f"{path}: the file shrank while it was being deduplicated")
                 begin += copied

@@ -260,3 +260,20 @@ def test_gzip_input_gives_gzip_output_with_the_same_rows_compressed_in_pieces(pl
     assert gzip.decompress(out) == (tmp_path / "plain" / "kept" / "corpus.jsonl").read_bytes()
     assert out.count(b"\x1f\x8b\x08") > 5  # gzip members, one after another
     assert out == (tmp_path / "again" / "kept" / "corpus.jsonl.gz").read_bytes()  # same bytes, any worker count
+
+
+def test_kept_rows_are_copied_where_the_kernel_cannot_copy_them(planted, tmp_path, monkeypatch) -> None:
+    import errno
+    import os
+
+    path, _ = planted
+    run_corpus(path, tmp_path / "kernel", opts=CorpusOptions(workers=1))
+
+    def refuse(*args) -> int:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", refuse)  # as between two file systems on some kernels
+    run_corpus(path, tmp_path / "buffer", opts=CorpusOptions(workers=1))
+    kept = (tmp_path / "buffer" / "kept" / "corpus.jsonl").read_bytes()
+    assert kept == (tmp_path / "kernel" / "kept" / "corpus.jsonl").read_bytes()
+    assert len(kept.splitlines()) == 300
