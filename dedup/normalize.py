@@ -218,7 +218,7 @@ class Profile:
         whitespace collapsing done on one numpy array instead of per string.
         """
         ops, _, unsafe = self._codepoint_plan
-        raw = _to_codepoints("".join(texts))
+        raw = _to_code_units("".join(texts))
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         redo = np.zeros(0, dtype=np.int64)
         redone: list[str] = []
@@ -227,7 +227,9 @@ class Profile:
             # compiled pass reads those texts from a second, small array instead of the batch's.
             redo = np.flatnonzero(_any_per_record(unsafe, raw, lengths))
             redone = [self._string_steps(texts[i], ops) for i in redo.tolist()]
-        alternate = _to_codepoints("".join(redone))
+        alternate = _to_code_units("".join(redone))
+        if alternate.dtype != raw.dtype:  # one of them holds a code point above U+FFFF
+            raw, alternate = raw.astype(np.uint32), alternate.astype(np.uint32)
         alt_lengths = np.fromiter(map(len, redone), dtype=np.int64, count=len(redone))
         cps = np.empty(len(raw) + len(alternate), dtype=np.uint32)
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
@@ -352,6 +354,15 @@ def _any_per_record(mask, cps, lengths):  # pragma: no cover - compiled
                 out[r] = True
             i += 1
     return out
+
+
+def _to_code_units(text: str) -> np.ndarray:
+    """The code points of ``text``: as UTF-16 units when it has none above U+FFFF (then they are the
+    same numbers, and encoding is four times faster than to UTF-32), else as UTF-32."""
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) == 2 * len(text):
+        return np.frombuffer(units, dtype=np.uint16)
+    return _to_codepoints(text)
 
 
 def _to_codepoints(text: str) -> np.ndarray:

@@ -106,6 +106,21 @@ def test_batch_normalization_equals_per_text(texts: list[str], profile: str) -> 
     assert got == [normalize(t, profile) for t in texts]
 
 
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["نص &#66600; عربي", "نص"],  # only the decoded entity (𐐨) is above U+FFFF: both kinds of units meet
+        ["😀 نص عربي", "&amp; نص"],  # the batch itself is above U+FFFF
+        ["نص \U00010400 𐐨", "ﻻ"],  # astral letters that case folding maps
+    ],
+)
+def test_batch_normalization_equals_per_text_above_the_basic_plane(texts: list[str]) -> None:
+    for profile in sorted(PROFILES):
+        cps, offsets = get_profile(profile).normalize_batch(texts)
+        got = [cps[offsets[i] : offsets[i + 1]].tobytes().decode("utf-32-le") for i in range(len(texts))]
+        assert got == [normalize(t, profile) for t in texts]
+
+
 def test_batch_normalization_on_the_seed_article(seed_text: str) -> None:
     lines = seed_text.split("\n")
     cps, offsets = get_profile("search").normalize_batch(lines)
