@@ -151,7 +151,8 @@ class SignatureIndex:
         return found
 
     def query(self, texts: Sequence[str]) -> list[list[Match]]:
-        """For each text, the indexed documents whose estimated Jaccard reaches the threshold, most similar first."""
+        """For each text, the indexed documents whose similarity as configured (exact Jaccard by default) reaches
+        the threshold, most similar first."""
         batch = self.pipeline.sign(texts)
         keys = self._keys(batch.signatures)
         out: list[list[Match]] = [[] for _ in texts]
