@@ -163,6 +163,62 @@ def _components(edges: DataFrame) -> DataFrame:
             return labels
 
 
+@dataclass(frozen=True)
+class _SignedRecords:
+    """Records (idx, sig, sets, keys, nonempty) signed on the executors, for one configuration."""
+
+    frame: DataFrame
+    cfg: DedupConfig
+
+    def score(self, pairs: DataFrame) -> DataFrame:
+        """(a, b, similarity) for pairs (a, b) of the signed records, verified as configured."""
+        from pyspark.sql import types as T
+
+        side = self.frame.select("idx", "sig", "sets")
+        joined = (
+            pairs.join(side.toDF("a", "sig_a", "sets_a"), "a")
+            .join(side.toDF("b", "sig_b", "sets_b"), "b")
+            .select("a", "b", "sig_a", "sets_a", "sig_b", "sets_b")
+        )
+        fields = [T.StructField("a", T.LongType()), T.StructField("b", T.LongType())]
+        schema = T.StructType([*fields, T.StructField("similarity", T.DoubleType())])
+        return joined.mapInPandas(_similarity(json.dumps(self.cfg.describe())), schema)
+
+    def edges(self) -> DataFrame:
+        """Candidate pairs from shared band keys whose similarity reaches the threshold: (a, b, similarity)."""
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+
+        buckets = (
+            self.frame.where("nonempty")
+            .select("idx", F.posexplode("keys").alias("band", "key"))
+            .groupBy("band", "key")
+            .agg(F.collect_list("idx").alias("members"))
+            .where(F.size("members") > 1)
+        )
+        schema = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
+        candidates = buckets.select("members").mapInPandas(_bucket_pairs(self.cfg.lsh.max_bucket_pairs), schema)
+        return self.score(candidates.distinct()).where(F.col("similarity") >= self.cfg.lsh.threshold).localCheckpoint()
+
+
+def _sign(records: DataFrame, cfg: DedupConfig) -> _SignedRecords:
+    """Sign ``records`` (idx, text) with the local engine's Pipeline, in ``mapInPandas``."""
+    from pyspark.sql import types as T
+
+    pipeline = Pipeline(cfg)
+    schema = T.StructType(
+        [
+            T.StructField("idx", T.LongType()),
+            T.StructField("sig", T.BinaryType()),
+            T.StructField("sets", T.BinaryType()),
+            T.StructField("keys", T.ArrayType(T.LongType())),
+            T.StructField("nonempty", T.BooleanType()),
+        ]
+    )
+    sign = _sign_partition(json.dumps(cfg.describe()), pipeline.bands, pipeline.rows)
+    return _SignedRecords(records.mapInPandas(sign, schema).localCheckpoint(), cfg)
+
+
 def dedup_dataframe(
     spark,
     df,
@@ -176,11 +232,8 @@ def dedup_dataframe(
     """Deduplicate a DataFrame inside your own Spark job; rows keep their input order through ``idx``."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
-    from pyspark.sql import types as T
 
     cfg = cfg or DedupConfig()
-    pipeline = Pipeline(cfg)
-    cfg_json = json.dumps(cfg.describe())
     spark.sparkContext.setJobGroup("dedup", f"dedup: near-duplicates, {cfg.describe()['profile']}, keep {keep}")
     df = df.withColumn("_dedup_idx", F.monotonically_increasing_id())
     text = F.col(text_col)
@@ -208,42 +261,8 @@ def dedup_dataframe(
     )
     docs = checked.where(F.col("_dedup_reason").isNull())
 
-    schema = T.StructType(
-        [
-            T.StructField("idx", T.LongType()),
-            T.StructField("sig", T.BinaryType()),
-            T.StructField("sets", T.BinaryType()),
-            T.StructField("keys", T.ArrayType(T.LongType())),
-            T.StructField("nonempty", T.BooleanType()),
-        ]
-    )
-    signed = (
-        docs.select(F.col("_dedup_idx").alias("idx"), text.alias("text"))
-        .mapInPandas(_sign_partition(cfg_json, pipeline.bands, pipeline.rows), schema)
-        .localCheckpoint()
-    )
-    buckets = (
-        signed.where("nonempty")
-        .select("idx", F.posexplode("keys").alias("band", "key"))
-        .groupBy("band", "key")
-        .agg(F.collect_list("idx").alias("members"))
-        .where(F.size("members") > 1)
-    )
-    pair_schema = T.StructType([T.StructField("a", T.LongType()), T.StructField("b", T.LongType())])
-    candidates = buckets.select("members").mapInPandas(_bucket_pairs(cfg.lsh.max_bucket_pairs), pair_schema).distinct()
-    side = signed.select("idx", "sig", "sets")
-    sim_schema = T.StructType([*pair_schema.fields, T.StructField("similarity", T.DoubleType())])
-
-    def with_similarity(pairs):
-        joined = (
-            pairs.join(side.toDF("a", "sig_a", "sets_a"), "a")
-            .join(side.toDF("b", "sig_b", "sets_b"), "b")
-            .select("a", "b", "sig_a", "sets_a", "sig_b", "sets_b")
-        )
-        return joined.mapInPandas(_similarity(cfg_json), sim_schema)
-
-    edges = with_similarity(candidates).where(F.col("similarity") >= cfg.lsh.threshold).localCheckpoint()
-    labels = _components(edges)
+    signed = _sign(docs.select(F.col("_dedup_idx").alias("idx"), text.alias("text")), cfg)
+    labels = _components(signed.edges())
 
     meta = docs.select(
         F.col("_dedup_idx").alias("node"),
@@ -262,7 +281,7 @@ def dedup_dataframe(
     dropped = ranked.where(F.col("node") != F.col("kept_node")).select(
         F.col("node").alias("a"), F.col("kept_node").alias("b"), "label"
     )
-    scored = with_similarity(dropped.select("a", "b")).join(dropped, ["a", "b"])
+    scored = signed.score(dropped.select("a", "b")).join(dropped, ["a", "b"])
     ids = docs.select(F.col("_dedup_idx").alias("idx"), F.col(id_col).cast("string").alias("id"))
     duplicates = (
         scored.join(ids.toDF("a", "id"), "a")
