@@ -151,8 +151,6 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
 
 
 def _spark_corpus(args: argparse.Namespace, opts: CorpusOptions) -> dict:
-    if opts.level != "document":
-        raise RunError("--level paragraph runs on the local engine only")
     try:
         from dedup.spark import run_corpus_spark
     except ImportError:
@@ -170,6 +168,7 @@ def _spark_corpus(args: argparse.Namespace, opts: CorpusOptions) -> dict:
         fields.text,
         fields.date,
         opts.max_chars,
+        opts.level,
     )
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from dedup.config import DedupConfig
 from dedup.lsh import band_keys, candidate_pairs
 from dedup.pipeline import Pipeline
+from dedup.segment import drop_lines, split_paragraphs
 from dedup.textio import RunError
 
 if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a function needs it
@@ -76,6 +77,7 @@ class SparkResult:
     kept: DataFrame
     duplicates: DataFrame
     rejected: DataFrame
+    paragraphs_removed: DataFrame | None = None  # with level="paragraph": id, line, first_id, first_line, similarity
 
 
 def _sign_partition(cfg_json: str, bands: int, rows: int):
@@ -219,6 +221,79 @@ def _sign(records: DataFrame, cfg: DedupConfig) -> _SignedRecords:
     return _SignedRecords(records.mapInPandas(sign, schema).localCheckpoint(), cfg)
 
 
+def _split_partition(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """(doc, line, text) of every paragraph of each (doc, text), split as the local engine splits."""
+    for frame in frames:
+        docs, lines, texts = [], [], []
+        for doc, text in zip(frame["doc"].tolist(), frame["text"].tolist(), strict=True):
+            for paragraph in split_paragraphs(text):
+                docs.append(doc)
+                lines.append(paragraph.line)
+                texts.append(paragraph.text)
+        yield pd.DataFrame(
+            {"doc": np.array(docs, dtype=np.int64), "line": np.array(lines, dtype=np.int64), "text": texts}
+        )
+
+
+_TEXT = "_dedup_text"
+
+
+def _drop_lines(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Each row's text without its ``gone`` lines (none when ``gone`` is null)."""
+    for frame in frames:
+        frame[_TEXT] = [
+            text if gone is None else drop_lines(text, set(gone.tolist()))
+            for text, gone in zip(frame[_TEXT], frame["gone"], strict=True)
+        ]
+        yield frame.drop(columns="gone")
+
+
+def _paragraph_pass(kept: DataFrame, cfg: DedupConfig, text_col: str) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """The local engine's paragraph pass over the kept documents: every occurrence of a paragraph after the
+    first is removed. Returns the kept documents with those lines gone and without the documents left
+    empty, the emptied ones as (a, source: the document holding their first paragraph), and the removed
+    paragraphs as (doc, line, first_doc, first_line, similarity)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    long = T.LongType()
+    split = kept.select(F.col("_dedup_idx").alias("doc"), F.col(text_col).alias("text")).mapInPandas(
+        _split_partition,
+        T.StructType([T.StructField(n, long) for n in ("doc", "line")] + [T.StructField("text", T.StringType())]),
+    )
+    # A dense index in (document, line) order: a paragraph's first occurrence has the smallest one.
+    schema = T.StructType([T.StructField("idx", long), *split.schema.fields])
+    indexed = split.orderBy("doc", "line").rdd.zipWithIndex().map(lambda row: (row[1], *row[0]))
+    paragraphs = kept.sparkSession.createDataFrame(indexed, schema).localCheckpoint()
+    signed = _sign(paragraphs.select("idx", "text"), cfg)
+    moved = _components(signed.edges()).where("node != label")
+    where = paragraphs.select("idx", "doc", "line")
+    removed = (
+        signed.score(moved.select(F.col("node").alias("a"), F.col("label").alias("b")))
+        .join(where.toDF("a", "doc", "line"), "a")
+        .join(where.toDF("b", "first_doc", "first_line"), "b")
+        .localCheckpoint()
+    )
+    totals = where.groupBy("doc").agg(F.count("*").alias("total"), F.min("idx").alias("first_idx"))
+    status = (
+        removed.groupBy("doc").agg(F.collect_list("line").alias("gone"), F.count("*").alias("n")).join(totals, "doc")
+    )
+    emptied = (
+        status.where("n = total")
+        .join(removed.select(F.col("a").alias("first_idx"), F.col("first_doc").alias("source")), "first_idx")
+        .select(F.col("doc").alias("a"), "source")
+    )
+    edits = status.where("n < total").select(F.col("doc").alias("_dedup_idx"), "gone")
+    edited = (
+        kept.join(emptied.select(F.col("a").alias("_dedup_idx")), "_dedup_idx", "left_anti")
+        .join(edits, "_dedup_idx", "left")
+        .withColumnRenamed(text_col, _TEXT)
+    )
+    columns = [c for c in edited.columns if c != "gone"]
+    edited = edited.mapInPandas(_drop_lines, edited.select(*columns).schema).withColumnRenamed(_TEXT, text_col)
+    return edited, emptied, removed.select("doc", "line", "first_doc", "first_line", "similarity")
+
+
 def dedup_dataframe(
     spark,
     df,
@@ -228,8 +303,12 @@ def dedup_dataframe(
     text_col: str = "text",
     date_col: str = "published",
     max_chars: int = 10_000_000,
+    level: str = "document",
 ) -> SparkResult:
-    """Deduplicate a DataFrame inside your own Spark job; rows keep their input order through ``idx``."""
+    """Deduplicate a DataFrame inside your own Spark job; rows keep their input order through ``idx``.
+
+    ``level="paragraph"`` then removes repeated paragraphs from the kept documents, as the local engine does.
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -281,17 +360,39 @@ def dedup_dataframe(
     dropped = ranked.where(F.col("node") != F.col("kept_node")).select(
         F.col("node").alias("a"), F.col("kept_node").alias("b"), "label"
     )
-    scored = signed.score(dropped.select("a", "b")).join(dropped, ["a", "b"])
+    kept = docs.join(dropped.select(F.col("a").alias("_dedup_idx")), "_dedup_idx", "left_anti")
+    dropped = dropped.withColumn("level", F.lit("document"))
     ids = docs.select(F.col("_dedup_idx").alias("idx"), F.col(id_col).cast("string").alias("id"))
+    paragraphs_removed = None
+    if level == "paragraph":
+        kept, emptied, removed = _paragraph_pass(kept, cfg, text_col)
+        # An emptied document is a duplicate of the one holding its text, and so is what its cluster dropped.
+        moved = emptied.select(F.col("a").alias("b"), F.col("source").alias("moved_to"))
+        dropped = dropped.join(moved, "b", "left").select("a", F.coalesce("moved_to", "b").alias("b"), "label", "level")
+        emptied_rows = emptied.join(labels.toDF("a", "label"), "a", "left").select(
+            "a", F.col("source").alias("b"), F.coalesce("label", "a").alias("label"), F.lit("paragraph").alias("level")
+        )
+        dropped = dropped.unionByName(emptied_rows)
+        paragraphs_removed = (
+            removed.join(ids.toDF("doc", "id"), "doc")
+            .join(ids.toDF("first_doc", "first_id"), "first_doc")
+            .select("id", "line", "first_id", "first_line", F.round("similarity", 4).alias("similarity"))
+        )
+    scored = signed.score(dropped.select("a", "b")).join(dropped, ["a", "b"])
     duplicates = (
         scored.join(ids.toDF("a", "id"), "a")
         .join(ids.toDF("b", "kept_id"), "b")
         .join(ids.toDF("label", "cluster_id"), "label")
-        .select("id", F.col("cluster_id").alias("cluster"), "kept_id", F.round("similarity", 4).alias("similarity"))
+        .select(
+            "id",
+            F.col("cluster_id").alias("cluster"),
+            "kept_id",
+            F.round("similarity", 4).alias("similarity"),
+            "level",
+        )
     )
-    kept = docs.join(dropped.select(F.col("a").alias("_dedup_idx")), "_dedup_idx", "left_anti")
     helper = [c for c in ("_dedup_idx", "_dedup_reason", "_corrupt_record") if c in kept.columns]
-    return SparkResult(kept.orderBy("_dedup_idx").drop(*helper), duplicates, rejected)
+    return SparkResult(kept.orderBy("_dedup_idx").drop(*helper), duplicates, rejected, paragraphs_removed)
 
 
 def _read(spark: SparkSession, path: str) -> tuple[DataFrame, str]:
@@ -314,6 +415,7 @@ def run_corpus_spark(
     text_col: str = "text",
     date_col: str = "published",
     max_chars: int = 10_000_000,
+    level: str = "document",
 ) -> dict:
     """``dedup corpus --engine spark``: read INPUT, deduplicate, write ``out`` (any path Spark can reach)
     through a temporary path renamed into place at the end, and return the manifest."""
@@ -328,7 +430,7 @@ def run_corpus_spark(
         df, kind = _read(spark, input_path)
         if "_corrupt_record" in df.columns:
             df = df.cache()  # Spark refuses queries on the corrupt-record column of an uncached JSON read
-        result = dedup_dataframe(spark, df, cfg, keep, id_col, text_col, date_col, max_chars)
+        result = dedup_dataframe(spark, df, cfg, keep, id_col, text_col, date_col, max_chars, level)
         kept_writer = result.kept.coalesce(1).write.mode("overwrite")
         if kind == "parquet":
             kept_writer.parquet(f"{tmp}/kept")
@@ -338,6 +440,9 @@ def run_corpus_spark(
         duplicates.coalesce(1).write.mode("overwrite").parquet(f"{tmp}/duplicates.parquet")
         duplicates.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/duplicates.csv")
         result.rejected.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/rejected.csv")
+        if result.paragraphs_removed is not None:
+            removed = result.paragraphs_removed.orderBy("id", "line").cache()
+            removed.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/paragraphs_removed.csv")
         rejected = {r["kind"]: r["count"] for r in result.rejected.groupBy("kind").count().collect()}
         counts = {
             "read": df.count(),
@@ -354,9 +459,17 @@ def run_corpus_spark(
             "counts": counts,
             "rejected_by_reason": dict(sorted(rejected.items())),
             "file_errors": [],
-            "settings": {**cfg.describe(), "bands": pipeline.bands, "rows": pipeline.rows, "keep": keep},
+            "settings": {
+                **cfg.describe(),
+                **{"bands": pipeline.bands, "rows": pipeline.rows, "keep": keep, "level": level},
+            },
             "timings_s": {"total": round(time.perf_counter() - start, 3)},
         }
+        if result.paragraphs_removed is not None:
+            # As the local engine counts: lines removed from kept documents; emptied documents apart.
+            emptied = duplicates.where("level = 'paragraph'").select("id")
+            manifest["paragraphs_removed"] = removed.join(emptied, "id", "left_anti").count()
+            manifest["emptied_by_paragraph_dedup"] = emptied.count()
         stream = fs.create(jvm.org.apache.hadoop.fs.Path(f"{tmp}/manifest.json"), True)
         stream.write(bytearray(json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")))
         stream.close()

@@ -97,3 +97,52 @@ def test_a_bad_file_among_good_ones_fails_cleanly(spark, tmp_path) -> None:
     with pytest.raises(RunError, match="Spark run failed, nothing written"):
         run_corpus_spark(str(folder), str(out), master="local[2]")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.fixture(scope="module")
+def paragraph_corpus(tmp_path_factory) -> Path:
+    """Documents that share paragraphs: real article lines recombined, footers repeated across documents,
+    lines repeated inside a document, and documents made only of lines seen before."""
+    rng = random.Random(7)
+    articles = [json.loads(line)["text"] for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    lines = [line for text in articles for line in text.split("\n") if len(line.split()) >= 8]
+    footers, lines = lines[:5], lines[5:]
+    rows = []
+    for k in range(300):
+        body = rng.sample(lines, 3)
+        if k % 7 == 0:
+            body.append(body[0])  # a paragraph twice in one document
+        if k % 3 == 0:
+            body.append(rng.choice(footers))  # boilerplate across documents
+        rows.append({"id": f"doc-{k}", "text": "\n".join(body)})
+    for k in range(30):
+        first, second = rng.sample(rows[:300], 2)
+        rows.append({"id": f"echo-{k}", "text": first["text"].split("\n")[1] + "\n" + second["text"].split("\n")[2]})
+    path = tmp_path_factory.mktemp("paragraphs") / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_spark_paragraph_level_matches_the_local_engine(spark, paragraph_corpus, tmp_path) -> None:
+    corpus = paragraph_corpus
+    local = run_corpus(corpus, tmp_path / "local", opts=CorpusOptions(workers=1, level="paragraph"))
+    manifest = run_corpus_spark(str(corpus), str(tmp_path / "spark"), master="local[2]", level="paragraph")
+    assert local["paragraphs_removed"] > 100 and local["emptied_by_paragraph_dedup"] >= 30
+    for key in ("counts", "paragraphs_removed", "emptied_by_paragraph_dedup"):
+        assert manifest[key] == local[key]
+    with (tmp_path / "local" / "duplicates.csv").open(encoding="utf-8") as handle:
+        local_dupes = {(r["id"], r["kept_id"], r["level"]) for r in csv.DictReader(handle)}
+    spark_dupes = _csv_rows(tmp_path / "spark" / "duplicates.csv")
+    assert {(r["id"], r["kept_id"], r["level"]) for r in spark_dupes} == local_dupes
+    with (tmp_path / "local" / "paragraphs_removed.csv").open(encoding="utf-8") as handle:
+        local_removed = {(r["id"], r["line"], r["first_id"], r["first_line"]) for r in csv.DictReader(handle)}
+    spark_removed = _csv_rows(tmp_path / "spark" / "paragraphs_removed.csv")
+    assert {(r["id"], r["line"], r["first_id"], r["first_line"]) for r in spark_removed} == local_removed
+    kept = {
+        row["id"]: row["text"]
+        for part in (tmp_path / "spark" / "kept").glob("part-*")
+        for row in map(json.loads, part.read_text(encoding="utf-8").splitlines())
+    }
+    local_lines = (tmp_path / "local" / "kept" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    local_kept = {row["id"]: row["text"] for row in map(json.loads, local_lines)}
+    assert kept == local_kept
