@@ -264,8 +264,8 @@ class _Signed:
 
 def _sign_to_disk(
     signer: _Signer,
-    batches: Iterator[list],
-    task: Callable[[list], _SignedBatch],
+    batches: Iterator[_In],
+    task: Callable[[_In], _SignedBatch],
     stem: Path,
     pipeline: Pipeline,
     on_batch: Callable[[_SignedBatch], np.ndarray | None],
