@@ -6,7 +6,8 @@ orthographic noise; wrapped in a republisher's header and footer; first half; ev
 5%, 10% and 20% of words changed; a real paragraph and its noisy copy). Hard negatives: two articles on the
 same event from two outlets, written independently (same day, similar titles, few shared phrases); two
 articles of one outlet sharing only its boilerplate; pairs of short look-alike questions (Mawdoo3 Q2Q,
-labeled different); unrelated articles (every pair not labeled is a negative).
+labeled different); two different articles that both carry one agency paragraph; unrelated articles (every
+pair not labeled is a negative).
 
 Every method sees all documents at once; a pair counts as found when the method puts both documents in
 one cluster (what a deduplicator acts on). Per class: recall of its pairs, precision among the found pairs
@@ -51,7 +52,7 @@ COPY_CLASSES = [
     "edit_20pct",
     "paragraph_noise",
 ]
-NEGATIVE_CLASSES = ["same_event", "same_outlet_boilerplate", "short_lookalike"]
+NEGATIVE_CLASSES = ["same_event", "same_outlet_boilerplate", "shared_agency_paragraph", "short_lookalike"]
 
 
 # --- the data ---------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def build(per_class: int, seed: int = 7) -> tuple[list[str], list[tuple[int, int
     pool = rng.sample(articles, min(len(articles), 4000))
     batch = pipeline.sign([a["content"] for a in pool])
     chosen, seen = [], np.zeros(0, dtype=np.uint32)
-    need = per_class * (len(COPY_CLASSES) + 2) + 40
+    need = per_class * (len(COPY_CLASSES) + 5) + 40
     for i in range(len(pool)):
         own = batch.shingle_set(i)
         if len(own) and np.isin(own, seen).mean() < 0.05 and unused(pool[i]["content"]):
@@ -126,6 +127,16 @@ def build(per_class: int, seed: int = 7) -> tuple[list[str], list[tuple[int, int
         labels.append(
             (add(a["content"] + "\n" + boilerplate), add(b["content"] + "\n" + boilerplate), "same_outlet_boilerplate")
         )
+    # Two different articles that both carry one agency paragraph (a third article's longest), after their first.
+    for _ in range(per_class):
+        a, b, agency = next(stream), next(stream), next(stream)
+        shared = max(agency["content"].split("\n"), key=len)
+
+        def carrying(article: dict, paragraph: str = shared) -> str:
+            first, *rest = article["content"].split("\n")
+            return "\n".join([first, paragraph, *rest])
+
+        labels.append((add(carrying(a)), add(carrying(b)), "shared_agency_paragraph"))
     # Same event, two outlets, written independently: same day, similar titles, few shared 5-grams.
     by_day = defaultdict(list)
     for a in articles[:12000]:
