@@ -312,6 +312,8 @@ def dedup_dataframe(
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    if keep not in ("first", "longest", "earliest") or level not in ("document", "paragraph"):
+        raise ValueError(f"keep must be first, longest or earliest and level document or paragraph: {keep}, {level}")
     cfg = cfg or DedupConfig()
     spark.sparkContext.setJobGroup("dedup", f"dedup: near-duplicates, {cfg.describe()['profile']}, keep {keep}")
     df = df.withColumn("_dedup_idx", F.monotonically_increasing_id())

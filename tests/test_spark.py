@@ -84,6 +84,8 @@ def test_dataframe_entry_point(spark) -> None:
     assert [(r["id"], r["kept_id"]) for r in result.duplicates.collect()] == [("again", rows[3]["id"])]
     assert {r["kind"] for r in result.rejected.collect()} == {"empty_text", "duplicate_id"}
     assert result.kept.count() == 20
+    with pytest.raises(ValueError, match="level"):
+        dedup_dataframe(spark, df, level="paragraphs")
 
 
 def test_a_bad_file_among_good_ones_fails_cleanly(spark, tmp_path) -> None:
