@@ -98,7 +98,7 @@ def test_containment_of_pairs_counts_the_smaller_set() -> None:
 _RUN = st.lists(st.one_of(st.integers(0, 6), st.integers(0, 2**32 - 1)), max_size=40)  # small values repeat
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # the first call may compile the kernel
 @given(runs=st.lists(_RUN, min_size=1, max_size=6), data=st.data())
 def test_overlaps_of_raw_runs_equal_python_sets(runs, data) -> None:
     from dedup.lsh import overlaps
@@ -126,7 +126,7 @@ def test_raw_shingles_and_sorted_sets_give_the_same_similarities(sample_texts) -
     assert (np.diff(batch.shingle_offsets) > np.diff(batch.offsets)).any()  # some texts do repeat a shingle
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(keys=st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 5), max_size=200))
 def test_stable_order_equals_a_stable_sort(keys) -> None:
     from dedup.lsh import stable_order
