@@ -156,20 +156,7 @@ def _spark_corpus(args: argparse.Namespace, opts: CorpusOptions) -> dict:
     except ImportError:
         raise RunError("the Spark engine needs PySpark: pip install 'arabic-dedup[spark]'") from None
     conf = dict(item.split("=", 1) for item in args.spark_conf)
-    fields = opts.fields
-    return run_corpus_spark(
-        args.input,
-        args.out,
-        _config(args),
-        opts.keep,
-        args.spark_master,
-        conf,
-        fields.id,
-        fields.text,
-        fields.date,
-        opts.max_chars,
-        opts.level,
-    )
+    return run_corpus_spark(args.input, args.out, _config(args), opts, args.spark_master, conf)
 
 
 def _spark_setting(text: str) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from dedup.config import DedupConfig
+from dedup.corpus import CorpusOptions
 from dedup.lsh import band_keys, candidate_pairs
 from dedup.pipeline import Pipeline
 from dedup.segment import drop_lines, split_paragraphs
@@ -410,18 +411,17 @@ def run_corpus_spark(
     input_path: str,
     out: str,
     cfg: DedupConfig | None = None,
-    keep: str = "first",
+    opts: CorpusOptions | None = None,
     master: str = "local[2]",
     conf: dict[str, str] | None = None,
-    id_col: str = "id",
-    text_col: str = "text",
-    date_col: str = "published",
-    max_chars: int = 10_000_000,
-    level: str = "document",
 ) -> dict:
     """``dedup corpus --engine spark``: read INPUT, deduplicate, write ``out`` (any path Spark can reach)
-    through a temporary path renamed into place at the end, and return the manifest."""
-    cfg = cfg or DedupConfig()
+    through a temporary path renamed into place at the end, and return the manifest.
+
+    ``opts`` are the local engine's (keep, level, max chars, field names); workers and batches are Spark's.
+    """
+    cfg, opts = cfg or DedupConfig(), opts or CorpusOptions()
+    keep, level, fields = opts.keep, opts.level, opts.fields
     start = time.perf_counter()
     spark = spark_session(master, conf)
     jvm, hadoop = spark._jvm, spark._jsc.hadoopConfiguration()
@@ -432,7 +432,7 @@ def run_corpus_spark(
         df, kind = _read(spark, input_path)
         if "_corrupt_record" in df.columns:
             df = df.cache()  # Spark refuses queries on the corrupt-record column of an uncached JSON read
-        result = dedup_dataframe(spark, df, cfg, keep, id_col, text_col, date_col, max_chars, level)
+        result = dedup_dataframe(spark, df, cfg, keep, fields.id, fields.text, fields.date, opts.max_chars, level)
         kept_writer = result.kept.coalesce(1).write.mode("overwrite")
         if kind == "parquet":
             kept_writer.parquet(f"{tmp}/kept")

@@ -128,7 +128,9 @@ def paragraph_corpus(tmp_path_factory) -> Path:
 def test_spark_paragraph_level_matches_the_local_engine(spark, paragraph_corpus, tmp_path) -> None:
     corpus = paragraph_corpus
     local = run_corpus(corpus, tmp_path / "local", opts=CorpusOptions(workers=1, level="paragraph"))
-    manifest = run_corpus_spark(str(corpus), str(tmp_path / "spark"), master="local[2]", level="paragraph")
+    manifest = run_corpus_spark(
+        str(corpus), str(tmp_path / "spark"), opts=CorpusOptions(level="paragraph"), master="local[2]"
+    )
     assert local["paragraphs_removed"] > 100 and local["emptied_by_paragraph_dedup"] >= 30
     for key in ("counts", "paragraphs_removed", "emptied_by_paragraph_dedup"):
         assert manifest[key] == local[key]
