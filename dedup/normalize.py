@@ -16,7 +16,7 @@ import numpy as np
 import pyarabic.araby as araby
 from numba import njit
 
-__all__ = ["PROFILES", "STEPS", "Profile", "Step", "get_profile", "normalize"]
+__all__ = ["PROFILES", "STEPS", "Profile", "Step", "codepoints", "get_profile", "normalize", "text_of"]
 
 # Every code point that Unicode assigns a punctuation, symbol or format category lies in planes 0-1 and
 # the tags block of plane 14 (checked against all 0x110000): scanning these is 8x faster at import.
@@ -262,7 +262,7 @@ def _replace_records(
     starts = np.concatenate(([0], np.cumsum(lengths)))
     pieces, at = [], 0
     for row, text in zip(rows, texts, strict=True):
-        pieces += [cps[at : starts[row]], _to_codepoints(text)]
+        pieces += [cps[at : starts[row]], codepoints(text)]
         at = starts[row + 1]
     pieces.append(cps[at:])
     lengths = lengths.copy()
@@ -362,19 +362,21 @@ def _to_code_units(text: str) -> np.ndarray:
     units = text.encode("utf-16-le", "surrogatepass")
     if len(units) == 2 * len(text):
         return np.frombuffer(units, dtype=np.uint16)
-    return _to_codepoints(text)
+    return codepoints(text)
 
 
-def _to_codepoints(text: str) -> np.ndarray:
+def codepoints(text: str) -> np.ndarray:
+    """The code points of ``text`` as a uint32 array (lone surrogates kept)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _to_text(cps: np.ndarray) -> str:
+def text_of(cps: np.ndarray) -> str:
+    """The text of a uint32 array of code points: the inverse of :func:`codepoints`."""
     return cps.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def _is_nfkc(cps: np.ndarray) -> bool:
-    return unicodedata.is_normalized("NFKC", _to_text(cps))
+    return unicodedata.is_normalized("NFKC", text_of(cps))
 
 
 @njit(cache=True, nogil=True)

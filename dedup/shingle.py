@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from dedup.config import ShingleConfig
+from dedup.normalize import codepoints, text_of
 
 __all__ = ["datasketch_hashfunc", "fmix32", "hash_batch", "hash_codepoints", "shingle_sets", "shingles"]
 
@@ -134,31 +135,24 @@ def datasketch_hashfunc(cfg: ShingleConfig) -> Callable[[bytes], int]:
         return sha1_hash32
 
     def fast_hash(data: bytes) -> int:
-        cps = _codepoints(data.decode("utf-8"))
+        cps = codepoints(data.decode("utf-8"))
         units, counts = _units(cps, np.array([0, len(cps)], dtype=np.int64), cfg.kind == "word")
         return int(_combine(units, 0, int(counts[0])))
 
     return fast_hash
 
 
-def _codepoints(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
 def hash_batch(normalized: Sequence[str], cfg: ShingleConfig) -> tuple[np.ndarray, np.ndarray]:
     """Hash the shingles of every normalized text: a flat uint32 array and ``len+1`` record offsets."""
     offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
     np.cumsum([len(t) for t in normalized], out=offsets[1:])
-    return hash_codepoints(_codepoints("".join(normalized)), offsets, cfg)
+    return hash_codepoints(codepoints("".join(normalized)), offsets, cfg)
 
 
 def hash_codepoints(cps: np.ndarray, offsets: np.ndarray, cfg: ShingleConfig) -> tuple[np.ndarray, np.ndarray]:
     """:func:`hash_batch` for normalized texts given as UTF-32 code points with record offsets."""
     if cfg.hash == "sha1":
-        texts = [
-            cps[offsets[i] : offsets[i + 1]].tobytes().decode("utf-32-le", "surrogatepass")
-            for i in range(len(offsets) - 1)
-        ]
+        texts = [text_of(cps[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
         per_text = [[sha1_hash32(s.encode("utf-8", "surrogatepass")) for s in shingles(t, cfg)] for t in texts]
         counts = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
         flat = np.fromiter((h for hs in per_text for h in hs), dtype=np.uint32, count=int(counts.sum()))
