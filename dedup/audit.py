@@ -28,7 +28,7 @@ from dedup.records import FieldNames, FileError, Record, Rejected, input_files, 
 from dedup.report import render_report
 from dedup.segment import split_paragraphs
 from dedup.shingle import shingle_sets
-from dedup.textio import InputError, RunError, prepare_out, publish, read_text, write_csv
+from dedup.textio import InputError, RunError, check_out, prepare_out, publish, read_text, write_csv
 
 __all__ = ["Article", "AuditOptions", "CopyPair", "read_outlet_names", "run_audit"]
 
@@ -406,13 +406,14 @@ def run_audit(
     """Audit republication among the articles at ``input_path``; write the outputs into folder ``out``."""
     cfg, opts, out = cfg or DedupConfig(), opts or AuditOptions(), Path(out)
     start = time.perf_counter()
+    check_out(out, [input_path])
     articles, rejected, file_errors = load_articles(input_path, opts)
     if not articles and file_errors:
         raise RunError("no input could be read: " + "; ".join(file_errors))
     pairs, paras = match(articles, opts, cfg) if articles else ([], None)
     cross = [p for p in pairs if p.source.outlet != p.copy.outlet]
     same = [p for p in pairs if p.source.outlet == p.copy.outlet]
-    tmp = prepare_out(out)
+    tmp = prepare_out(out, [input_path])
     try:
         write_csv(tmp / "pairs.csv", _PAIR_COLUMNS, [_pair_row(p) for p in cross])
         write_csv(tmp / "same_outlet_pairs.csv", _PAIR_COLUMNS, [_pair_row(p) for p in same])

@@ -579,7 +579,7 @@ def run_corpus(
     except FileError as err:
         raise RunError(str(err)) from None
     pipeline = Pipeline(cfg)
-    tmp = prepare_out(out)
+    tmp = prepare_out(out, [input_path])
     signer = _Signer(cfg, opts)
     try:
         manifest = _run(files, tmp, pipeline, opts, signer)

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,7 +26,7 @@ from dedup.corpus import CorpusOptions
 from dedup.lsh import band_keys, candidate_pairs
 from dedup.pipeline import Pipeline
 from dedup.segment import drop_lines, split_paragraphs
-from dedup.textio import RunError
+from dedup.textio import MARKER, RunError, check_out, parse_marker, replace_refusal
 
 if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a function needs it
     from pyspark.sql import DataFrame, SparkSession
@@ -407,6 +408,28 @@ def _read(spark: SparkSession, path: str) -> tuple[DataFrame, str]:
     ), "json"
 
 
+def _check_spark_out(fs, target, out: str, input_path: str) -> None:
+    """The local engine's rule for ``out`` (see ``textio.check_out``), on any file system Spark reaches."""
+    if "://" not in out or out.startswith("file:"):
+        check_out(Path(out.removeprefix("file://").removeprefix("file:")), [input_path])
+        return
+    if out.rstrip("/") == input_path.rstrip("/") or input_path.startswith(out.rstrip("/") + "/"):
+        raise RunError(f"{out}: the output folder must not be or hold the input {input_path}")
+    if not fs.exists(target):
+        return
+    names = {status.getPath().getName() for status in fs.listStatus(target)}
+    recorded = None
+    if MARKER in names:
+        stream = fs.open(target.suffix(f"/{MARKER}"))
+        try:
+            recorded = parse_marker(bytes(stream.readAllBytes()))
+        finally:
+            stream.close()
+    refusal = replace_refusal(out, names, recorded)
+    if refusal:
+        raise RunError(refusal)
+
+
 def run_corpus_spark(
     input_path: str,
     out: str,
@@ -428,6 +451,7 @@ def run_corpus_spark(
     target = jvm.org.apache.hadoop.fs.Path(out)
     fs = target.getFileSystem(hadoop)
     tmp = jvm.org.apache.hadoop.fs.Path(f"{out.rstrip('/')}.partial-{os.getpid()}")
+    _check_spark_out(fs, target, out, input_path)
     try:
         df, kind = _read(spark, input_path)
         if "_corrupt_record" in df.columns:
@@ -475,6 +499,11 @@ def run_corpus_spark(
         stream = fs.create(jvm.org.apache.hadoop.fs.Path(f"{tmp}/manifest.json"), True)
         stream.write(bytearray(json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")))
         stream.close()
+        names = sorted(status.getPath().getName() for status in fs.listStatus(tmp))
+        stream = fs.create(jvm.org.apache.hadoop.fs.Path(f"{tmp}/{MARKER}"), True)
+        stream.write(bytearray(json.dumps({"tool": "dedup", "files": names}).encode("utf-8")))
+        stream.close()
+        _check_spark_out(fs, target, out, input_path)
         if fs.exists(target):
             fs.delete(target, True)
         fs.rename(tmp, target)

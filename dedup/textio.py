@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["InputError", "RunError", "atomic_write_text", "decode", "prepare_out", "publish", "read_text", "write_csv"]
+__all__ = [
+    "MARKER",
+    "InputError",
+    "RunError",
+    "atomic_write_text",
+    "check_out",
+    "decode",
+    "parse_marker",
+    "prepare_out",
+    "publish",
+    "read_text",
+    "recorded_files",
+    "replace_refusal",
+    "write_csv",
+]
 
 
 class RunError(Exception):
@@ -75,10 +91,81 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         raise
 
 
-def prepare_out(out: Path) -> Path:
-    """A fresh temporary folder beside ``out``; refuse to replace a folder that is not a previous output."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").exists())):
-        raise RunError(f"{out}: exists and is not a dedup output folder; refusing to replace it")
+MARKER = ".dedup-output.json"
+"""The file that marks a folder as this tool's output: only a folder carrying it is ever replaced."""
+
+
+def recorded_files(folder: Path) -> set[str] | None:
+    """The names a previous run recorded in ``folder``'s marker, or ``None`` if it has no valid marker."""
+    try:
+        return parse_marker((folder / MARKER).read_bytes())
+    except OSError:
+        return None
+
+
+def parse_marker(data: bytes) -> set[str] | None:
+    """The file names a marker's bytes record, or ``None`` if they are not a marker this tool wrote."""
+    try:
+        marker = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return None
+    if not isinstance(marker, dict) or marker.get("tool") != "dedup" or not isinstance(marker.get("files"), list):
+        return None
+    return {name for name in marker["files"] if isinstance(name, str)}
+
+
+def _overlaps(out: Path, path: Path) -> bool:
+    """Whether replacing ``out`` would touch ``path``, or ``path`` (an input folder) would read ``out``."""
+    return out == path or out in path.parents or path in out.parents
+
+
+def check_out(out: Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """``out`` resolved, once it is known to be safe to replace; else :class:`RunError` saying why.
+
+    Safe means: absent, an empty folder, or a folder this tool wrote (its marker lists every entry
+    in it, so a user's file added since is never deleted); and neither an input nor holding one,
+    nor inside an input folder (a later run would read its own output).
+    """
+    out = out.resolve()
+    for given in inputs:
+        if str(given) == "-" or "://" in str(given):
+            continue
+        path = Path(given).resolve()
+        if _overlaps(out, path):
+            raise RunError(f"{out}: the output folder must not be, hold or sit inside the input {given}")
+    if not out.exists():
+        if out.is_symlink():
+            raise RunError(f"{out}: a broken symbolic link; give an output folder that exists or can be made")
+        return out
+    if not out.is_dir():
+        raise RunError(f"{out}: exists and is not a folder; refusing to replace it")
+    refusal = replace_refusal(str(out), {entry.name for entry in out.iterdir()}, recorded_files(out))
+    if refusal:
+        raise RunError(refusal)
+    return out
+
+
+def replace_refusal(name: str, entries: set[str], recorded: set[str] | None) -> str | None:
+    """Why folder ``name`` holding ``entries`` must not be replaced, given the names its marker
+    ``recorded`` (``None``: no marker); ``None`` when it may be (empty, or only this tool's files)."""
+    if not entries:
+        return None
+    if recorded is None:
+        return (
+            f"{name}: exists, is not empty and was not written by dedup (no {MARKER}); "
+            "refusing to replace it: give a new or empty folder"
+        )
+    ours = recorded | {MARKER}
+    foreign = sorted(entries - ours - {f".{name}.crc" for name in ours})  # Hadoop's local checksum files
+    if foreign:
+        more = ", ..." if len(foreign) > 3 else ""
+        return f"{name}: holds files dedup did not write ({', '.join(foreign[:3])}{more}); refusing to replace it"
+    return None
+
+
+def prepare_out(out: Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """A fresh temporary folder beside ``out``, once :func:`check_out` allows replacing ``out``."""
+    out = check_out(out, inputs)
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in out.parent.glob(f".{out.name}.partial-*"):
         shutil.rmtree(stale, ignore_errors=True)
@@ -88,7 +175,11 @@ def prepare_out(out: Path) -> Path:
 
 
 def publish(tmp: Path, out: Path) -> None:
-    """Move the finished temporary folder into place, replacing a previous output."""
+    """Mark the finished temporary folder as this tool's output and move it into place, replacing a
+    previous output (checked again: a file added meanwhile stops the swap)."""
+    names = sorted(entry.name for entry in tmp.iterdir())
+    (tmp / MARKER).write_text(json.dumps({"tool": "dedup", "files": names}) + "\n", encoding="utf-8")
+    out = check_out(out)
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     if out.exists():
         out.rename(old)

@@ -5,7 +5,9 @@ import sys
 import pytest
 
 from dedup.cli import main
-from tests.conftest import SAMPLE, SEED
+from tests.conftest import DATA, SAMPLE, SEED
+
+AUDIT = DATA / "audit" / "articles.jsonl"
 
 
 def _json_lines(text: str) -> list[dict]:
@@ -93,3 +95,17 @@ def test_zero_workers_is_a_usage_error(tmp_path, capsys) -> None:
         main(["corpus", str(SAMPLE), "--out", str(tmp_path / "out"), "--workers", "0"])
     assert exit_.value.code == 2
     assert "workers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["corpus", "audit"])
+def test_a_folder_with_a_foreign_manifest_is_never_deleted(tmp_path, capsys, command) -> None:
+    """Issue 14, item 1, as reproduced: a user's folder holding some manifest.json and their notes."""
+    out = tmp_path / "p"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}")
+    (out / "notes.txt").write_text("x")
+    source = SAMPLE if command == "corpus" else AUDIT
+    assert main([command, str(source), "--out", str(out)]) == 1
+    assert "refusing to replace it" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt"]
+    assert (out / "notes.txt").read_text() == "x"

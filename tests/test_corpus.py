@@ -159,9 +159,42 @@ def test_outputs_replace_atomically_and_refuse_foreign_folders(planted, tmp_path
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
-    with pytest.raises(RunError, match="not a dedup output folder"):
+    with pytest.raises(RunError, match="not written by dedup"):
         run_corpus(path, foreign, opts=CorpusOptions(workers=1))
     assert (foreign / "notes.txt").read_text() == "keep me"
+
+
+def test_a_manifest_json_alone_does_not_make_a_folder_replaceable(tmp_path) -> None:
+    """Issue 14, item 1: only this tool's marker, listing every entry, lets a folder be replaced."""
+    out = tmp_path / "p"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}")
+    (out / "notes.txt").write_text("x")
+    with pytest.raises(RunError, match="not written by dedup"):
+        run_corpus(SAMPLE, out, opts=CorpusOptions(workers=1))
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt"]
+
+    ours = tmp_path / "ours"
+    run_corpus(SAMPLE, ours, opts=CorpusOptions(workers=1))
+    run_corpus(SAMPLE, ours, opts=CorpusOptions(workers=1))  # a previous output is replaced
+    (ours / "notes.txt").write_text("added by the user")
+    with pytest.raises(RunError, match=r"holds files dedup did not write \(notes.txt\)"):
+        run_corpus(SAMPLE, ours, opts=CorpusOptions(workers=1))
+    assert (ours / "notes.txt").read_text() == "added by the user"
+    assert (ours / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("where", ["input", "parent", "inside"])
+def test_the_output_is_never_an_input_or_around_one(tmp_path, where) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.jsonl").write_bytes(SAMPLE.read_bytes())
+    (folder / "manifest.json").write_text("{}")  # as an earlier tool might have left
+    out = {"input": folder, "parent": tmp_path, "inside": folder / "deduped"}[where]
+    with pytest.raises(RunError, match="must not be, hold or sit inside the input"):
+        run_corpus(folder, out, opts=CorpusOptions(workers=1))
+    assert (folder / "a.jsonl").read_bytes() == SAMPLE.read_bytes()
+    assert sorted(p.name for p in folder.iterdir()) == ["a.jsonl", "manifest.json"]
 
 
 def test_missing_input_is_a_clear_error(tmp_path) -> None:

@@ -150,3 +150,17 @@ def test_spark_paragraph_level_matches_the_local_engine(spark, paragraph_corpus,
     local_lines = (tmp_path / "local" / "kept" / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
     local_kept = {row["id"]: row["text"] for row in map(json.loads, local_lines)}
     assert kept == local_kept
+
+
+def test_spark_refuses_a_foreign_folder_and_replaces_its_own(tmp_path) -> None:
+    """Issue 14, item 1 on the Spark engine: a manifest.json is no licence to delete a folder."""
+    out = tmp_path / "p"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}")
+    (out / "notes.txt").write_text("x")
+    with pytest.raises(RunError, match="not written by dedup"):
+        run_corpus_spark(str(SAMPLE), str(out), master="local[2]")
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt"]
+    ours = tmp_path / "ours"
+    first = run_corpus_spark(str(SAMPLE), str(ours), master="local[2]")
+    assert run_corpus_spark(str(SAMPLE), str(ours), master="local[2]")["counts"] == first["counts"]
