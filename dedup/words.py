@@ -12,6 +12,7 @@ a slower path, word by word, to the same result.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,11 +48,12 @@ class Words:
 
 @njit(cache=True, nogil=True)
 def _scan(cps, offsets, lookup):  # pragma: no cover - compiled
-    """Words of every record: FNV-1a 64 of the mapped characters, raw span, per-record counts."""
+    """Words of every record: FNV-1a 64 of the mapped characters, raw span, 1-based line, per-record counts."""
     n = offsets.shape[0] - 1
     hashes = np.empty(cps.shape[0] // 2 + n + 1, dtype=np.uint64)  # a word and its separator: 2 characters
     starts = np.empty(hashes.shape[0], dtype=np.int64)
     ends = np.empty(hashes.shape[0], dtype=np.int64)
+    lines = np.empty(hashes.shape[0], dtype=np.int64)
     counts = np.zeros(n, dtype=np.int64)
     w = 0
     for r in range(n):
@@ -61,13 +63,16 @@ def _scan(cps, offsets, lookup):  # pragma: no cover - compiled
         length = 0
         start = -1
         end = -1
+        line = 1
         for i in range(offsets[r], offsets[r + 1]):
             m = lookup[cps[i]]
             if m == _SPACE:
                 if length:
-                    hashes[w], starts[w], ends[w] = h, start, end
+                    hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
                     w += 1
                 h, length, start = _FNV64_OFFSET, 0, -1
+                if cps[i] == 10:
+                    line += 1
                 continue
             if m == _DELETED:
                 if start >= 0:  # a mark or tatweel inside or after a word belongs to its span
@@ -79,10 +84,10 @@ def _scan(cps, offsets, lookup):  # pragma: no cover - compiled
             length += 1
             end = i - base + 1
         if length:
-            hashes[w], starts[w], ends[w] = h, start, end
+            hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
             w += 1
         counts[r] = w - first
-    return hashes[:w], starts[:w], ends[:w], counts
+    return hashes[:w], starts[:w], ends[:w], lines[:w], counts
 
 
 @lru_cache(maxsize=4)
@@ -102,7 +107,7 @@ def _separators(profile: Profile) -> re.Pattern:
 
 def _slow_words(
     text: str, profile: Profile, lookup: np.ndarray, seen: dict[str, list[str]]
-) -> tuple[list[int], list[int], list[int]]:
+) -> tuple[list[int], list[int], list[int], list[int]]:
     """One text word by word through the full profile: a raw run whose normalized form is
     several words (a ligature such as ﷺ) gives them all the run's span. ``seen`` caches runs."""
     found = []
@@ -113,16 +118,18 @@ def _slow_words(
             normalized = seen[run] = profile.normalize(run).split()
         found += [(word, match.start(), match.end()) for word in normalized]
     if not found:
-        return [], [], []
+        return [], [], [], []
+    newlines = [m.start() for m in re.finditer("\n", text)]
     offsets = np.zeros(len(found) + 1, dtype=np.int64)
     np.cumsum([len(word) for word, _, _ in found], out=offsets[1:])
-    hashes, _, _, counts = _scan(codepoints("".join(word for word, _, _ in found)), offsets, lookup)
-    kept = np.flatnonzero(counts == 1)  # a normalized word is one word; anything else is dropped
+    hashes, _, _, _, counts = _scan(codepoints("".join(word for word, _, _ in found)), offsets, lookup)
+    kept = np.flatnonzero(counts == 1).tolist()  # a normalized word is one word; anything else is dropped
     first = np.concatenate(([0], np.cumsum(counts)))[:-1]
     return (
         hashes[first[kept]].tolist(),
-        [found[k][1] for k in kept.tolist()],
-        [found[k][2] for k in kept.tolist()],
+        [found[k][1] for k in kept],
+        [found[k][2] for k in kept],
+        [bisect_right(newlines, found[k][1]) + 1 for k in kept],
     )
 
 
@@ -145,18 +152,15 @@ def words_of(texts: Sequence[str], profile: Profile) -> Words:
     cps = codepoints("".join(texts))
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
-    hashes, starts, ends, counts = _scan(cps, offsets, lookup)
+    hashes, starts, ends, lines, counts = _scan(cps, offsets, lookup)
     slow = np.flatnonzero(any_per_record(unsafe, cps, np.diff(offsets)))
     if len(slow):
         seen: dict[str, list[str]] = {}
         redone = {r: _slow_words(texts[r], profile, lookup, seen) for r in slow.tolist()}
-        hashes, starts, ends = _splice((hashes, starts, ends), counts, redone)
+        hashes, starts, ends, lines = _splice((hashes, starts, ends, lines), counts, redone)
         counts[slow] = [len(redone[r][0]) for r in slow.tolist()]
     word_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts, out=word_offsets[1:])
-    newlines = np.concatenate(([0], np.cumsum(cps == 10, dtype=np.int64)))
-    base = np.repeat(offsets[:-1], counts)
-    lines = newlines[base + starts] - newlines[base] + 1
     return Words(hashes, starts, ends, lines, word_offsets)
 
 

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from dedup.audit.model import Article, Credit, Span
 from dedup.audit.names import Names
 from dedup.normalize import normalize
@@ -54,8 +56,14 @@ _CUES = (
 _NORMAL_CUES = frozenset(normalize(c).split()[-1] for c in _CUES)
 _CUE_REACH = 6  # an outlet named at most this many words after a cue
 _SENTENCES = re.compile(r"[^.!؟?\n]+[.!؟?]*")
-_PARTS = re.compile(r"\s*(?:[-–—ـ:/|،,]+|\bمن\b)\s*")
+_BYLINE_PARTS = re.compile(r"\s*(?:[-–—ـ:/|،,]+|(?<!\S)من(?!\S))\s*")
+_DATELINE_SEPARATORS = re.compile(r"(\s*[-–—ـ:]+\s*)")
+_GROUP = re.compile(r"[(«\"“]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”]")
+_LEADING_GROUP = re.compile(r"\s*[(«\"“]\s*[^()«»\"“”\n]{2,40}?\s*[)»\"”]")
+_CLOSES = re.compile(r"[)»\"”]\s*$")
+_NAME_WORDS = 4
 _TAG_WORDS = 8
+_QUOTES = re.compile(r"[(«\"“”]")
 
 
 @dataclass(frozen=True)
@@ -69,15 +77,42 @@ class Found:
     span: Span
 
 
-def _positional(line: str, names: Names, own: str) -> list[str]:
-    """Outlets a dateline, byline or closing tag names in its parts ("واس - الرياض", "الوئام - رويترز:")."""
+def _positional(parts: Iterable[str], names: Names, own: str) -> list[str]:
+    """Outlets named by dateline, byline or tag ``parts``: a short part as a whole ("واس", "صحيفة
+    الوطن", "عكاظ (جدة)"), or a bracketed name in it ("سان فرانسيسكو 20 يوليو (رويترز)")."""
     found = []
-    for part in _PARTS.split(line.strip()):
-        for piece in re.split(r"[()]", part) if "(" in part and not part.startswith("(") else (part,):
+    for part in parts:
+        pieces = [m.group(1) for m in _GROUP.finditer(part)]
+        if len(part.split()) <= _NAME_WORDS:
+            pieces += [_GROUP.sub(" ", part), part]
+        for piece in pieces:
             outlet = names.called(piece) if piece.strip() else None
             if outlet is not None and outlet != own and outlet not in found:
                 found.append(outlet)
     return found
+
+
+def _dateline(line: str) -> tuple[list[str], int]:
+    """The parts of the dateline that opens ``line`` ("واس- الرياض:", "جدة – «عكاظ»", "الرياض - واس")
+    and where it ends; no parts when the line does not open with one."""
+    pieces = _DATELINE_SEPARATORS.split(line[:160])
+    if len(pieces) < 3:  # no separator at all: no dateline
+        return [], 0
+    parts, at = [], 0
+    for k in range(0, len(pieces), 2):
+        part = pieces[k]
+        separator = pieces[k + 1] if k + 1 < len(pieces) else ""
+        if len(part.split()) <= _NAME_WORDS or (_GROUP.search(part) and _CLOSES.search(part)):
+            parts.append(part)
+            at += len(part) + len(separator)
+            if ":" in separator:  # "واس- الرياض: النص": the colon ends the dateline
+                break
+            continue
+        if k and (lead := _LEADING_GROUP.match(part)):  # "جدة – «عكاظ» النص": the bracket opens the story
+            parts.append(lead.group())
+            at += len(lead.group())
+        break
+    return parts, at
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -90,27 +125,31 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def found_in(article: Article, names: Names) -> list[Found]:
-    """Every credit ``article`` carries, in reading order: byline, dateline, closing tag, sentences."""
+def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) -> list[Found]:
+    """Every credit ``article`` carries, in reading order: byline, dateline, closing tag, sentences.
+
+    ``name_at``: the character offsets where a word that may begin a name stands (see
+    :meth:`Names.first_words`); only the sentences holding one are read (all when ``None``).
+    """
     own = article.outlet
-    found = [Found(o, "byline", article.byline, (0, 0)) for o in _positional(article.byline, names, own)]
+    found = [
+        Found(o, "byline", article.byline, (0, 0)) for o in _positional(_BYLINE_PARTS.split(article.byline), names, own)
+    ]
     lines = _lines(article.text)
     if lines:
         start, end = lines[0]
-        head = article.text[start : min(end, start + 80)]
-        if _PARTS.search(head):
-            # The dateline is what comes before the first colon or dash: "واس- الرياض:", "جدة – «عكاظ»".
-            opening = re.split(r"[:]", head, maxsplit=1)[0] if ":" in head else head
-            found += [
-                Found(o, "dateline", opening.strip(), (start, start + len(opening)))
-                for o in _positional(_dateline_part(opening), names, own)
-            ]
+        parts, length = _dateline(article.text[start:end])
+        opening = article.text[start : start + length].strip()
+        found += [Found(o, "dateline", opening, (start, start + length)) for o in _positional(parts, names, own)]
         start, end = lines[-1]
         last = article.text[start:end]
         if len(lines) > 1 and len(last.split()) <= _TAG_WORDS:
-            found += [Found(o, "tag", last.strip(), (start, end)) for o in _positional(last, names, own)]
+            tag = _positional(_BYLINE_PARTS.split(last), names, own)
+            found += [Found(o, "tag", last.strip(), (start, end)) for o in tag]
     for match in _SENTENCES.finditer(article.text):
         sentence = match.group()
+        if name_at is not None and not _holds(name_at, match.start(), match.end()) and not _QUOTES.search(sentence):
+            continue
         mentions = names.mentions(sentence)
         if not mentions:
             continue
@@ -122,9 +161,10 @@ def found_in(article: Article, names: Names) -> list[Found]:
     return found
 
 
-def _dateline_part(opening: str) -> str:
-    """The head of an opening line up to where the story starts: its first 3 dash-separated parts."""
-    return " - ".join(_PARTS.split(opening.strip(), maxsplit=2)[:3])
+def _holds(positions: np.ndarray, start: int, end: int) -> bool:
+    """Whether sorted ``positions`` has one in ``[start, end)``."""
+    k = int(np.searchsorted(positions, start))
+    return k < len(positions) and positions[k] < end
 
 
 def _covered(span: Span, spans: Iterable[Span]) -> float:

@@ -12,6 +12,7 @@ overlaps of the candidates' n-gram sets; spans from the positions of the shared 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +77,19 @@ def _covered_words(ngrams, valid, shared, n, count):  # pragma: no cover - compi
     return covered
 
 
+@njit(cache=True)
+def _in_own_set(ngrams, owner, values, offsets):  # pragma: no cover - compiled
+    """For each n-gram, whether it is in its owner's sorted set ``values[offsets[o]:offsets[o + 1]]``."""
+    out = np.zeros(ngrams.shape[0], dtype=np.bool_)
+    for j in range(ngrams.shape[0]):
+        lo, hi = offsets[owner[j]], offsets[owner[j] + 1]
+        if lo == hi:
+            continue
+        k = lo + np.searchsorted(values[lo:hi], ngrams[j])
+        out[j] = k < hi and values[k] == ngrams[j]
+    return out
+
+
 def _runs(covered: np.ndarray) -> list[tuple[int, int]]:
     """Runs of covered words ``[first, last]``, merged across gaps of up to ``_GAP`` words."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], covered.astype(np.int8), [0]))))
@@ -134,7 +148,7 @@ class Matcher:
     """The audit's text model of a set of articles: words, boilerplate, n-grams and their rarity."""
 
     def __init__(self, articles: list[Article], opts: AuditOptions, profile: Profile, n: int) -> None:
-        self.articles, self.opts, self.n = articles, opts, n
+        self.articles, self.opts, self.n, self.profile = articles, opts, n, profile
         self.words: Words = words_of([a.text for a in articles], profile)
         self.article_of = np.repeat(np.arange(len(articles)), np.diff(self.words.offsets))
         hashes, valid = ngram_hashes(self.words, n)
@@ -142,22 +156,21 @@ class Matcher:
         sets, set_offsets = shingle_sets(*_compact(self.ngrams, valid, self.article_of, len(articles)))
         outlet_ids = {o: k for k, o in enumerate(sorted({a.outlet for a in articles}))}
         self.outlet_of = np.array([outlet_ids[a.outlet] for a in articles], dtype=np.int64)
-        boiler_keys, self.rare_postings, self.common = self._postings(sets, set_offsets, profile)
-        self.valid = valid & ~np.isin(self._keys(self.ngrams, self.article_of), boiler_keys)
-        self.boilerplate = self._covered_by(~self.valid & valid)
+        in_boilerplate, self.rare_postings, self.common = self._postings(sets, set_offsets, profile)
         set_owner = np.repeat(np.arange(len(articles)), np.diff(set_offsets))
-        keep = ~np.isin(self._keys(sets, set_owner), boiler_keys)
-        self.sets = sets[keep]
-        self.set_offsets = np.concatenate(([0], np.cumsum(np.bincount(set_owner[keep], minlength=len(articles)))))
+        boiler_offsets = _offsets(set_owner[in_boilerplate], len(articles))
+        positions = np.flatnonzero(valid)
+        hit = _in_own_set(self.ngrams[positions], self.article_of[positions], sets[in_boilerplate], boiler_offsets)
+        self.valid = valid.copy()
+        self.valid[positions[hit]] = False
+        self.boilerplate = self._covered_by(~self.valid & valid)
+        self.sets = sets[~in_boilerplate]
+        self.set_offsets = _offsets(set_owner[~in_boilerplate], len(articles))
         self.boilerplate_rows = self._boilerplate_rows(profile)
 
-    def _keys(self, ngrams: np.ndarray, owner: np.ndarray) -> np.ndarray:
-        """(outlet, n-gram) as one 64-bit key, for n-grams of articles ``owner``."""
-        return (self.outlet_of[owner].astype(np.uint64) << np.uint64(32)) | ngrams.astype(np.uint64)
-
     def _postings(self, sets: np.ndarray, offsets: np.ndarray, profile: Profile):
-        """Each outlet's boilerplate n-grams (as :meth:`_keys`), the posting lists of the rare n-grams
-        seen in 2 articles or more (articles, starts, ends), and the sorted common n-grams.
+        """Which entries of the sets are their outlet's boilerplate, the posting lists of the rare
+        n-grams seen in 2 articles or more (articles, starts, ends), and the sorted common n-grams.
 
         A page is an outlet's article with a title of its own: reposts under one title count once.
         """
@@ -179,7 +192,8 @@ class Matcher:
         boiler, group_start, df, days = _scan_postings(
             hashes, page[owner], owner, page_outlet, day, len(page_outlet), self.opts.boilerplate_min_pages
         )
-        boiler_keys = np.unique(self._keys(hashes[boiler], owner[boiler]))
+        in_boilerplate = np.zeros(len(sets), dtype=bool)
+        in_boilerplate[order[boiler]] = True
         starts = np.flatnonzero(group_start)
         common = (days[starts] >= self.opts.template_days) | (df[starts] > self.opts.max_df)
         # rare postings, without the boilerplate ones, as contiguous lists
@@ -188,7 +202,7 @@ class Matcher:
         kept_hashes = hashes[keep]
         bounds = np.flatnonzero(np.concatenate(([True], kept_hashes[1:] != kept_hashes[:-1], [True])))
         rare = (owner[keep], bounds[:-1], bounds[1:])
-        return boiler_keys, rare, np.sort(hashes[starts[common]])
+        return in_boilerplate, rare, np.sort(hashes[starts[common]])
 
     def _covered_by(self, positions: np.ndarray) -> np.ndarray:
         """Words under an n-gram starting at one of ``positions`` (a mask over word positions)."""
@@ -219,6 +233,12 @@ class Matcher:
             pages.add(profile.normalize(a.title) or f"#{a.index}")
         found = [[o, len(pages), text] for (o, _), (pages, text) in rows.items() if len(pages) >= 2]
         return sorted(found, key=lambda r: (r[0], -r[1], r[2]))
+
+    def positions_of(self, words: list[str]) -> Callable[[int], np.ndarray]:
+        """A function giving, for an article, the character offsets where one of ``words`` stands."""
+        wanted = np.unique(words_of(words, self.profile).hashes)
+        hit = np.isin(self.words.hashes, wanted)
+        return lambda a: self.words.starts[self.words.of(a)][hit[self.words.of(a)]]
 
     def candidates(self) -> tuple[np.ndarray, np.ndarray]:
         """Article pairs ``(a, b)``, ``a < b``, sharing at least 3 rare n-grams, and how many they share."""
@@ -290,8 +310,13 @@ class Matcher:
         return matched, added
 
 
+def _offsets(owner: np.ndarray, n: int) -> np.ndarray:
+    """``n + 1`` offsets of the runs of a flat array whose entries belong to sorted ``owner``."""
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=n), out=offsets[1:])
+    return offsets
+
+
 def _compact(ngrams: np.ndarray, valid: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The valid n-grams of every article, one after another, with ``n + 1`` offsets."""
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner[valid], minlength=n), out=offsets[1:])
-    return ngrams[valid], offsets
+    return ngrams[valid], _offsets(owner[valid], n)

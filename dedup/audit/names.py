@@ -126,6 +126,13 @@ class Names:
             table.setdefault(outlet, []).append((name, "word" if ambiguous else "strong"))
         return cls({k: tuple(v) for k, v in table.items()})
 
+    def first_words(self) -> list[str]:
+        """Every normalized word that may begin a strong name or is a صحيفة-like noun, with the
+        proclitics Arabic attaches to it: a sentence without one (nor brackets) names no outlet."""
+        strong = {first for first, entries in self._first.items() if any(k == "strong" for _, _, k in entries)}
+        firsts = strong | _NORMAL_PREFIXES
+        return sorted({f"{c}{w}" for w in firsts for c in ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل")})
+
     def called(self, part: str) -> str | None:
         """The outlet a whole dateline or byline part names, e.g. "واس" or "«عكاظ»" or "صحيفة الوطن"."""
         bracketed = bool(_BRACKETED.fullmatch(part.strip()))

@@ -8,9 +8,9 @@ Direction, in order of evidence:
 - ``dated``: the earlier one is the source when the two differ by more than ``min_lag_hours``;
 - ``undetermined``: equal (or too close) dates and no text evidence; the first in the input is
   listed as the source.
-Relation: ``shared_source`` when the source itself credits a third party (an agency or another
-outlet) for its text, when both credit the same third party, or when a third party's own item in
-the input is linked to both; else ``copy``.
+Relation: ``shared_source`` when a news agency's own item in the input is linked to both, when
+both credit the same third party, when the source itself credits a third party (an agency or
+another outlet) for its text, or when the copy credits a news agency for it; else ``copy``.
 """
 
 from __future__ import annotations
@@ -119,17 +119,19 @@ def _relation(
     """(``copy`` or ``shared_source``, the common source's outlet id or "")."""
     if source.outlet in agencies:
         return "copy", ""  # the agency's own item and a copy of it
+    third = agency_neighbours.get(source.index, set()) & agency_neighbours.get(copy.index, set())
+    if third:  # the agency's own item is in the input, linked to both
+        return "shared_source", articles[min(third)].outlet
     pair = {source.outlet, copy.outlet}
-    copy_names = [f.outlet for f in credits[copy.index] if f.outlet not in pair]
     if any(f.outlet == source.outlet for f in credits[copy.index]):
         return "copy", ""  # the copy names the source itself
+    copy_names = [f.outlet for f in credits[copy.index] if f.outlet not in pair]
     source_names = [f.outlet for f in credits[source.index] if f.outlet not in pair]
     both = [o for o in source_names if o in copy_names]
-    if both or source_names:
-        return "shared_source", (both or source_names)[0]
-    third = agency_neighbours.get(source.index, set()) & agency_neighbours.get(copy.index, set())
-    if third:
-        return "shared_source", articles[min(third)].outlet
+    # The source credits a third party for its text, or the copy credits an agency for the shared text.
+    evidence = both or source_names or [o for o in copy_names if o in agencies]
+    if evidence:
+        return "shared_source", evidence[0]
     return "copy", ""
 
 

@@ -147,7 +147,8 @@ def run_audit(
         with stage("credits"):
             names = Names.build(((a.outlet, a.url) for a in articles), opts.outlet_names)
             linked = {i for link in links for i in (link.a, link.b)}
-            credits = defaultdict(list, {i: found_in(articles[i], names) for i in sorted(linked)})
+            may_name = matcher.positions_of(names.first_words())
+            credits = defaultdict(list, {i: found_in(articles[i], names, may_name(i)) for i in sorted(linked)})
         with stage("origin"):
             pairs = pairs_of(links, matcher, credits, names, opts)
             cross = [p for p in pairs if p.cross_outlet]
