@@ -18,7 +18,7 @@ from dedup.audit.model import Article, Credit, Span
 from dedup.audit.names import Names
 from dedup.normalize import normalize
 
-__all__ = ["Found", "credit_of", "found_in"]
+__all__ = ["Found", "credit_of", "found_in", "own_credits"]
 
 # Words that introduce a credit when an outlet is named within a few words after them.
 _CUES = (
@@ -39,6 +39,7 @@ _CUES = (
     "أفادت",
     "أوردت",
     "أورد",
+    "أورده",
     "نشرت",
     "نشر",
     "نشره",
@@ -53,7 +54,7 @@ _CUES = (
     "via",
     "source",
 )
-_NORMAL_CUES = frozenset(normalize(c).split()[-1] for c in _CUES)
+_NORMAL_CUES = frozenset(word for cue in _CUES for word in normalize(cue).split())
 _CUE_REACH = 6  # an outlet named at most this many words after a cue
 _SENTENCES = re.compile(r"[^.!؟?\n]+[.!؟?]*")
 _BYLINE_PARTS = re.compile(r"\s*(?:[-–—ـ:/|،,]+|(?<!\S)من(?!\S))\s*")
@@ -173,11 +174,15 @@ def _covered(span: Span, spans: Iterable[Span]) -> float:
     return sum(max(0, min(span[1], b) - max(span[0], a)) for a, b in spans) / size
 
 
-def credit_of(found: list[Found], shared: list[Span], targets: set[str]) -> Credit:
-    """The copy's credit from its ``found`` credits: a body sentence counts only when at most half of
-    it is text ``shared`` with the source; naming one of ``targets`` (the source, or the common
-    source) is ``credited``, naming anyone else ``credited_other``."""
-    own = [f for f in found if f.where != "text" or _covered(f.span, shared) < 0.5]
+def own_credits(found: list[Found], shared: list[Span]) -> list[Found]:
+    """The credits a copy gives in its own words: a body sentence counts only when at most half of it
+    is text ``shared`` with the source; bylines, datelines and tags always do."""
+    return [f for f in found if f.where != "text" or _covered(f.span, shared) < 0.5]
+
+
+def credit_of(own: list[Found], targets: set[str]) -> Credit:
+    """The copy's credit from its ``own`` credits: naming one of ``targets`` (the source, or the
+    common source) is ``credited``, naming anyone else ``credited_other``."""
     for f in own:
         if f.outlet in targets:
             return Credit("credited", f.text, f.outlet, f.where)

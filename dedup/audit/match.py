@@ -229,7 +229,7 @@ class Matcher:
         for first, end in zip(line_start[share >= 0.8].tolist(), line_end[share >= 0.8].tolist(), strict=True):
             a = articles[int(self.article_of[first])]
             text = a.text[w.starts[first] : w.ends[end - 1]]
-            pages, shown = rows.setdefault((a.outlet, profile.normalize(text)), (set(), text))
+            pages, _ = rows.setdefault((a.outlet, profile.normalize(text)), (set(), text))
             pages.add(profile.normalize(a.title) or f"#{a.index}")
         found = [[o, len(pages), text] for (o, _), (pages, text) in rows.items() if len(pages) >= 2]
         return sorted(found, key=lambda r: (r[0], -r[1], r[2]))

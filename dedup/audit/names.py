@@ -113,17 +113,21 @@ class Names:
 
     @classmethod
     def build(cls, outlets: Iterable[tuple[str, str]], extra: Iterable[tuple[str, str, bool]] = ()) -> Names:
-        """The built-in agencies and outlets, every input outlet (its id and its site's domain), and
-        the user's ``(outlet, name, ambiguous)`` rows."""
-        table: dict[str, list[tuple[str, Kind]]] = {k: list(v) for k, v in {**AGENCIES, **KNOWN_OUTLETS}.items()}
+        """Every input outlet (its value and its sites' domains), the user's ``(outlet, name,
+        ambiguous)`` rows, then the built-in agencies and outlets; where two share a name, the
+        input's outlet has it (an input outlet called "المشهد اليمني" is credited as itself)."""
+        table: dict[str, list[tuple[str, Kind]]] = {}
         for outlet, url in outlets:
             own = table.setdefault(outlet, [])
-            # An Arabic one-word name with the article ("العربية") is also an adjective.
-            own.append((outlet, "word" if re.fullmatch(r"ال\w+", outlet) else "strong"))
-            if domain := domain_of(url):
+            if not own:  # an Arabic one-word name with the article ("العربية") is also an adjective
+                own.append((outlet, "word" if re.fullmatch(r"ال\w+", outlet) else "strong"))
+            domain = domain_of(url)
+            if domain and (domain, "strong") not in own:
                 own.append((domain, "strong"))
         for outlet, name, ambiguous in extra:
             table.setdefault(outlet, []).append((name, "word" if ambiguous else "strong"))
+        for outlet, names in {**AGENCIES, **KNOWN_OUTLETS}.items():
+            table.setdefault(outlet, []).extend(names)
         return cls({k: tuple(v) for k, v in table.items()})
 
     def first_words(self) -> list[str]:

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from dedup.audit.attribution import Found, credit_of
+from dedup.audit.attribution import Found, credit_of, own_credits
 from dedup.audit.match import Link, Matcher
 from dedup.audit.model import Article, AuditOptions, Extent, Pair
 from dedup.audit.names import Names
@@ -82,9 +82,9 @@ def pairs_of(
         containment = round(link.shared / max(size_s, 1), 4)
         copy_share = round(link.shared / max(size_c, 1), 4)
         jaccard = round(link.shared / max(size_s + size_c - link.shared, 1), 4)
-        relation, common = _relation(source, copy, credits, agency_neighbours, articles, names.agencies)
-        targets = {source.outlet, common} - {""}
-        credit = credit_of(credits[copy.index], spans_c, targets)
+        own = own_credits(credits[copy.index], spans_c)
+        relation, common = _relation(source, copy, credits, own, agency_neighbours, articles, names.agencies)
+        credit = credit_of(own, {source.outlet, common} - {""})
         matched, added = matcher.paragraph_counts(copy.index, spans_c)
         out.append(
             Pair(
@@ -112,6 +112,7 @@ def _relation(
     source: Article,
     copy: Article,
     credits: dict[int, list[Found]],
+    own: list[Found],
     agency_neighbours: dict[int, set[int]],
     articles: list[Article],
     agencies: frozenset[str],
@@ -123,8 +124,8 @@ def _relation(
     if third:  # the agency's own item is in the input, linked to both
         return "shared_source", articles[min(third)].outlet
     pair = {source.outlet, copy.outlet}
-    if any(f.outlet == source.outlet for f in credits[copy.index]):
-        return "copy", ""  # the copy names the source itself
+    if any(f.outlet == source.outlet for f in own):
+        return "copy", ""  # the copy, in its own words, names the source itself
     copy_names = [f.outlet for f in credits[copy.index] if f.outlet not in pair]
     source_names = [f.outlet for f in credits[source.index] if f.outlet not in pair]
     both = [o for o in source_names if o in copy_names]

@@ -57,12 +57,15 @@ _SCRIPT = """
       body.appendChild(tr);
     });
     document.getElementById("shown").textContent = String(shown.length);
-    document.getElementById("page").textContent = String(page + 1) + " / " + String(Math.max(1, Math.ceil(shown.length / size)));
+    var pages = Math.max(1, Math.ceil(shown.length / size));
+    document.getElementById("page").textContent = String(page + 1) + " / " + String(pages);
   }
   function apply() { shown = rows.filter(ok); page = 0; draw(); }
   keys.forEach(function (k) { document.getElementById("f-" + k).addEventListener("input", apply); });
   document.getElementById("prev").onclick = function () { if (page > 0) { page -= 1; draw(); } };
-  document.getElementById("next").onclick = function () { if ((page + 1) * size < shown.length) { page += 1; draw(); } };
+  document.getElementById("next").onclick = function () {
+    if ((page + 1) * size < shown.length) { page += 1; draw(); }
+  };
   apply();
   document.body.setAttribute("data-ready", "1");
 })();
@@ -117,9 +120,8 @@ def _matrix(matrix: list[list]) -> str:
                 f"{pairs} pairs: {copy} copies, {shared} shared source; {credited} credited, "
                 f"{other} credit another outlet, {uncredited} uncredited"
             )
-            tds.append(
-                f'<td style="{_heat(uncredited, pairs)}" title="{escape(title)}">{pairs} <small>({uncredited})</small></td>'
-            )
+            style = _heat(uncredited, pairs)
+            tds.append(f'<td style="{style}" title="{escape(title)}">{pairs} <small>({uncredited})</small></td>')
         rows.append(f"<tr><th><bdi>{escape(s)}</bdi></th>{''.join(tds)}</tr>")
     return (
         f"<table><tr><th>المصدر ↓ / الناسخ ←</th>{head}</tr>{''.join(rows)}</table>"
@@ -164,9 +166,9 @@ def render_pages(pairs: list[Pair]) -> dict[str, str]:
     pages: dict[str, list[str]] = {}
     for number, p in enumerate(pairs, start=1):
         pages.setdefault(_page_name(number), []).append(_pair(number, p))
+    back = "<p><a href='../report.html'>→ report.html</a></p>"
     return {
-        name: f"{_head('dedup audit · pairs')}<p><a href='../report.html'>→ report.html</a></p>{''.join(parts)}</body></html>"
-        for name, parts in pages.items()
+        name: f"{_head('dedup audit · pairs')}{back}{''.join(parts)}</body></html>" for name, parts in pages.items()
     }
 
 
