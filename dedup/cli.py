@@ -64,7 +64,7 @@ def _config(args: argparse.Namespace, base: DedupConfig | None = None) -> DedupC
     base = base or DedupConfig()
     changes: dict[str, dict] = {"": {}, "shingle": {}, "minhash": {}, "lsh": {}}
     for dest, (section, name) in _FLAGS.items():
-        if getattr(args, dest) is not None:
+        if getattr(args, dest, None) is not None:  # a command may offer only some of them (audit)
             changes[section][name] = getattr(args, dest)
     if {"bands", "rows", "threshold", "verify"} & set(changes["lsh"]):
         changes["lsh"].setdefault("bands", None)
@@ -185,30 +185,31 @@ def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    paragraph_threshold = args.threshold if args.threshold is not None else 0.8
-    args.threshold = None  # the paragraph threshold is the audit's own; the rest of the settings apply as given
-
     def run() -> dict:
         opts = AuditOptions(
-            paragraph_threshold=paragraph_threshold,
-            article_threshold=args.article_threshold,
             min_containment=args.min_containment,
+            min_passage_words=args.min_passage_words,
             boilerplate_min_pages=args.boilerplate_pages,
+            template_days=args.template_days,
+            max_df=args.max_df,
+            min_lag_hours=args.min_lag_hours,
             outlet_field=args.outlet_field,
             url_field=args.url_field,
             title_field=args.title_field,
+            byline_field=args.byline_field,
             fields=FieldNames(id=args.id_field, text=args.text_field, date=args.date_field),
             outlet_names=read_outlet_names(args.outlet_names) if args.outlet_names else (),
         )
-        return run_audit(args.input, args.out, _config(args), opts)
+        return run_audit(args.input, args.out, _config(args), opts, progress=sys.stderr.isatty())
 
     def headline(summary: dict) -> str:
-        counts, credit = summary["counts"], summary["attribution"]
+        counts, credit, relation = summary["counts"], summary["attribution"], summary["relation"]
         return (
             f"{args.input}: {counts['articles']:,} articles ({counts['rejected']:,} rejected of {counts['read']:,}); "
-            f"{summary['pairs']:,} copies across outlets: {credit.get('credited', 0)} credited, "
-            f"{credit.get('credited_other', 0)} credit another outlet, {credit.get('uncredited', 0)} uncredited; "
-            f"{summary['same_outlet_pairs']} same-outlet reposts; {summary['boilerplate_paragraphs']} boilerplate "
+            f"{summary['pairs']:,} pairs across outlets: {relation.get('copy', 0):,} copies, "
+            f"{relation.get('shared_source', 0):,} shared source; {credit.get('credited', 0):,} credited, "
+            f"{credit.get('credited_other', 0):,} credit another outlet, {credit.get('uncredited', 0):,} uncredited; "
+            f"{summary['same_outlet_pairs']:,} same-outlet reposts; {summary['boilerplate_paragraphs']:,} boilerplate "
             f"paragraphs -> {args.out}/report.html"
         )
 
@@ -326,19 +327,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-containment",
         type=float,
         default=0.5,
-        help="share of the source's text that a copy must contain (default 0.5)",
+        help="share of the source found in the copy, or of the copy taken from the source (default 0.5)",
     )
     audit.add_argument(
-        "--article-threshold",
-        type=float,
-        default=0.5,
-        help="Jaccard for whole-article candidates (default 0.5); --threshold is per paragraph (0.8)",
+        "--min-passage-words",
+        type=int,
+        default=30,
+        help="a shared passage this long links two articles whatever their shares (default 30)",
     )
     audit.add_argument(
         "--boilerplate-pages",
         type=int,
         default=3,
         help="a paragraph on this many pages of one outlet is its boilerplate (default 3)",
+    )
+    audit.add_argument(
+        "--template-days",
+        type=int,
+        default=4,
+        help="an n-gram seen on this many days is a template or formula, not evidence (default 4)",
+    )
+    audit.add_argument("--max-df", type=int, default=100, help="an n-gram in more articles is common (default 100)")
+    audit.add_argument(
+        "--min-lag-hours",
+        type=float,
+        default=0.0,
+        help="dates closer than this leave the direction undetermined (default 0: equal dates only)",
     )
     audit.add_argument(
         "--outlet-names",
@@ -348,10 +362,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--outlet-field", default="outlet")
     audit.add_argument("--url-field", default="url")
     audit.add_argument("--title-field", default="title")
+    audit.add_argument("--byline-field", default="author", help="the byline, where credits are looked for too")
     audit.add_argument("--id-field", default="id")
     audit.add_argument("--text-field", default="text")
     audit.add_argument("--date-field", default="published", help="ISO 8601 publication date (required)")
-    _add_pipeline_args(audit)
+    text_model = audit.add_argument_group("text model")
+    text_model.add_argument(
+        "--profile", choices=sorted(PROFILES), help=f"normalization profile (default {DEFAULT_PROFILE})"
+    )
+    text_model.add_argument("--ngram", type=int, help="word n-gram size (default 5)")
     audit.set_defaults(func=_cmd_audit)
 
     index = sub.add_parser("index", help="a persistent SQLite index: add documents, query new ones against it")

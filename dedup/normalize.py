@@ -16,7 +16,17 @@ import numpy as np
 import pyarabic.araby as araby
 from numba import njit
 
-__all__ = ["PROFILES", "STEPS", "Profile", "Step", "codepoints", "get_profile", "normalize", "text_of"]
+__all__ = [
+    "PROFILES",
+    "STEPS",
+    "Profile",
+    "Step",
+    "any_per_record",
+    "codepoints",
+    "get_profile",
+    "normalize",
+    "text_of",
+]
 
 # Every code point that Unicode assigns a punctuation, symbol or format category lies in planes 0-1 and
 # the tags block of plane 14 (checked against all 0x110000): scanning these is 8x faster at import.
@@ -202,6 +212,12 @@ class Profile:
         lookup[kept & _SPACE_MASK[np.where(kept, lookup, 0)]] = 32
         return tuple(plan), lookup, _needs_string_steps(tuple(plan), lookup)
 
+    def char_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """What the profile does to each code point alone: its output (``0xFFFFFFFF``: deleted, 32: a
+        space), and the mask of code points whose text needs the string steps (entities, NFKC)."""
+        _, lookup, unsafe = self._codepoint_plan
+        return lookup, unsafe
+
     @cached_property
     def _pass_table(self) -> np.ndarray:
         """The lookup table of the compiled pass: outputs that NFKC could compose carry the ``_SUSPECT`` bit."""
@@ -225,7 +241,7 @@ class Profile:
         if ops:
             # Only texts holding a character that the string steps may change go through them; the
             # compiled pass reads those texts from a second, small array instead of the batch's.
-            redo = np.flatnonzero(_any_per_record(unsafe, raw, lengths))
+            redo = np.flatnonzero(any_per_record(unsafe, raw, lengths))
             redone = [self._string_steps(texts[i], ops) for i in redo.tolist()]
         alternate = _to_code_units("".join(redone))
         if alternate.dtype != raw.dtype:  # one of them holds a code point above U+FFFF
@@ -344,7 +360,7 @@ def _fold_single_characters(ops: tuple, lookup: np.ndarray) -> None:
 
 
 @njit(cache=True, nogil=True)
-def _any_per_record(mask, cps, lengths):  # pragma: no cover - compiled
+def any_per_record(mask, cps, lengths):  # pragma: no cover - compiled
     """For each record (consecutive runs of ``lengths``), whether any of its code points is in ``mask``."""
     out = np.zeros(lengths.shape[0], dtype=np.bool_)
     i = 0

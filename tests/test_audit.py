@@ -1,6 +1,7 @@
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -92,7 +93,7 @@ def test_bad_input_is_reported_with_line_and_reason(tmp_path) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(good + bad) + "\n", encoding="utf-8")
     summary = run_audit(path, tmp_path / "out")
-    assert summary["counts"] == {"read": 16, "articles": 10, "rejected": 6}
+    assert summary["counts"] == {"read": 16, "articles": 10, "rejected": 6, "crawl_duplicates": 0}
     rejected = {(int(r["line"]), r["kind"]) for r in _rows(tmp_path / "out" / "rejected.csv")}
     assert rejected == {
         (11, "invalid_json"),
@@ -117,7 +118,7 @@ def test_folder_of_pages_with_metadata(tmp_path, seed_text) -> None:
         encoding="utf-8",
     )
     summary = run_audit(folder, tmp_path / "out")
-    assert summary["counts"] == {"read": 3, "articles": 2, "rejected": 1}
+    assert summary["counts"] == {"read": 3, "articles": 2, "rejected": 1, "crawl_duplicates": 0}
     (pair,) = _rows(tmp_path / "out" / "pairs.csv")
     assert (pair["source_id"], pair["copy_id"], pair["attribution"]) == ("orig", "copy", "credited")
 
@@ -130,8 +131,8 @@ def _chromium() -> str:
     return found
 
 
-def test_report_renders_in_headless_chromium_without_script_errors(sample_out, tmp_path) -> None:
-    browser = _chromium()
+def _dom(browser: str, page: Path, profile: Path) -> tuple[str, str]:
+    """The page's DOM after its scripts ran, and the browser's log, from headless Chromium."""
     done = subprocess.run(
         [
             browser,
@@ -143,24 +144,35 @@ def test_report_renders_in_headless_chromium_without_script_errors(sample_out, t
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--user-data-dir={profile}",
             "--enable-logging=stderr",
             "--v=0",
             "--virtual-time-budget=3000",
             "--dump-dom",
-            (sample_out / "report.html").as_uri(),
+            page.as_uri(),
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
-    dom = done.stdout
-    assert 'data-ready="1"' in dom, done.stderr[-2000:]  # the page's script ran to its end
-    assert "Uncaught" not in done.stderr
+    return done.stdout, done.stderr
+
+
+def test_report_renders_in_headless_chromium_without_script_errors(sample_out, tmp_path) -> None:
+    browser = _chromium()
+    dom, log = _dom(browser, sample_out / "report.html", tmp_path / "profile")
+    assert 'data-ready="1"' in dom, log[-2000:]  # the page's script ran to its end
+    assert "Uncaught" not in log
     assert 'dir="rtl"' in dom
-    for copy in TRUTH["copies"]:
-        assert f'data-copy="{copy["copy"]}"' in dom
     assert '<span id="shown">6</span>' in dom
+    rows = re.findall(r'<tr data-pair="(\d+)">(.*?)</tr>', dom)
+    assert len(rows) == 6  # every pair is listed, each links to its page
+    for number, row in rows:
+        assert f"pairs/000.html#pair-{number}" in row
+    page, log = _dom(browser, sample_out / "pairs" / "000.html", tmp_path / "profile")
+    for copy in TRUTH["copies"]:
+        assert f'data-copy="{copy["copy"]}"' in page
+    assert "<mark>" in page
 
 
 def test_outlet_names_file_teaches_new_credits(tmp_path, capsys) -> None:
@@ -186,22 +198,26 @@ def test_outlet_names_file_teaches_new_credits(tmp_path, capsys) -> None:
 
 
 def test_a_dateline_credits_its_agency_but_a_city_or_the_copy_itself_does_not() -> None:
-    from dedup.attribution import OutletNames, dateline_credit
+    from dedup.audit.attribution import found_in
+    from dedup.audit.model import Article
+    from dedup.audit.names import Names
 
-    names = OutletNames()
+    names = Names.build([])
     body = json.loads(AUDIT.read_text(encoding="utf-8").splitlines()[0])["text"]
 
-    def credit(text: str, source: str, copy: str) -> tuple[str, str]:
-        found = dateline_credit(text, source, copy, names)
-        return found.status, found.named
+    def credit(text: str, copy: str) -> list[tuple[str, str]]:
+        article = Article(0, "x", copy, "", 0.0, "", text, "")
+        return [(f.where, f.outlet) for f in found_in(article, names) if f.where == "dateline"]
 
-    assert credit(f"واس- الرياض: {body}", "was", "sabq") == ("credited", "was")
-    assert credit(f"الرياض - واس\n{body}", "alweeam", "alriyadh") == ("credited_other", "was")
-    assert credit(f"جدة – «المدينة»\n{body}", "almadina", "okaz") == ("credited", "almadina")  # bracketed
-    assert credit(f"الرياض ـ صحيفة الوطن: {body}", "alwatan", "sabq") == ("credited", "alwatan")  # named as a paper
-    assert credit(f"الرياض - {body}", "alriyadh", "sabq") == ("uncredited", "")  # the city, not the paper
-    assert credit(f"سبق- الرياض: {body}", "was", "sabq") == ("uncredited", "")  # its own name
-    assert credit(body, "was", "sabq") == ("uncredited", "")
+    assert credit(f"واس- الرياض: {body}", "sabq") == [("dateline", "was")]
+    assert credit(f"الرياض - واس\n{body}", "alriyadh") == [("dateline", "was")]
+    assert credit(f"جدة – «المدينة»\n{body}", "okaz") == [("dateline", "almadina")]  # bracketed
+    assert credit(f"الرياض ـ صحيفة الوطن: {body}", "sabq") == [("dateline", "alwatan")]  # named as a paper
+    assert credit(f"سان فرانسيسكو 20 يوليو تموز (رويترز) - {body}", "sabq") == [("dateline", "reuters")]
+    assert credit(f"الرياض - {body}", "sabq") == []  # the city, not the paper
+    assert credit(f"سبق- الرياض: {body}", "sabq") == []  # its own name
+    assert credit(f"بدأت الجوازات، اليوم (الاثنين)، العمل - {body}", "sabq") == []  # the word "today"
+    assert credit(body, "sabq") == []
 
 
 def test_an_agency_dateline_in_a_copied_paragraph_is_reported(tmp_path) -> None:
@@ -221,5 +237,7 @@ def test_an_agency_dateline_in_a_copied_paragraph_is_reported(tmp_path) -> None:
     run_audit(path, tmp_path / "out")
     (pair,) = _rows(tmp_path / "out" / "pairs.csv")
     assert (pair["source_id"], pair["copy_id"]) == ("src", "copy")
-    assert (pair["attribution"], pair["credited_outlet"]) == ("credited_other", "was")
+    # The copy says the text is the agency's: both carry it (issue 11), and the copy credits it.
+    assert (pair["relation"], pair["common_source"]) == ("shared_source", "was")
+    assert (pair["attribution"], pair["credited_outlet"], pair["credit_where"]) == ("credited", "was", "dateline")
     assert pair["credit_text"].startswith("واس- الرياض:")

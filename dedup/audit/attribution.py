@@ -1,0 +1,191 @@
+"""Where an article says whose text it carries: its byline, its dateline, a closing tag, and sentences
+that credit an outlet with a cue ("نقلا عن صحيفة …", "بحسب وكالة …", "نشر أولا على موقع …").
+
+A credit names an outlet as an outlet (see :mod:`dedup.audit.names`); an article's own outlet is
+never its credit. The pair's credit is looked for in the copy's own words only: a body sentence
+that is mostly text shared with the source is the source's sentence, not the copy's credit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.audit.model import Article, Credit, Span
+from dedup.audit.names import Names
+from dedup.normalize import normalize
+
+__all__ = ["Found", "credit_of", "found_in", "own_credits"]
+
+# Words that introduce a credit when an outlet is named within a few words after them.
+_CUES = (
+    "نقلا عن",
+    "نقلاً عن",
+    "نقل عن",
+    "نقلته",
+    "عن",
+    "المصدر",
+    "مصدر الخبر",
+    "بحسب",
+    "حسب",
+    "وفقا ل",
+    "وفقاً ل",
+    "طبقا ل",
+    "ذكرت",
+    "ذكر",
+    "أفادت",
+    "أوردت",
+    "أورد",
+    "أورده",
+    "نشرت",
+    "نشر",
+    "نشره",
+    "نشرته",
+    "الخبر الأصلي",
+    "المقال الأصلي",
+    "رابط الخبر",
+    "قالت",
+    "أعلنت",
+    "أكدت",
+    "لـ",
+    "via",
+    "source",
+)
+_NORMAL_CUES = frozenset(word for cue in _CUES for word in normalize(cue).split())
+_CUE_REACH = 6  # an outlet named at most this many words after a cue
+_SENTENCES = re.compile(r"[^.!؟?\n]+[.!؟?]*")
+_BYLINE_PARTS = re.compile(r"\s*(?:[-–—ـ:/|،,]+|(?<!\S)من(?!\S))\s*")
+_DATELINE_SEPARATORS = re.compile(r"(\s*[-–—ـ:]+\s*)")
+_GROUP = re.compile(r"[(«\"“]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”]")
+_LEADING_GROUP = re.compile(r"\s*[(«\"“]\s*[^()«»\"“”\n]{2,40}?\s*[)»\"”]")
+_CLOSES = re.compile(r"[)»\"”]\s*$")
+_NAME_WORDS = 4
+_TAG_WORDS = 8
+_QUOTES = re.compile(r"[(«\"“”]")
+
+
+@dataclass(frozen=True)
+class Found:
+    """An outlet an article credits, where (``byline``, ``dateline``, ``tag`` or ``text``), the words
+    that say so, and their character span in the text (``(0, 0)`` for the byline)."""
+
+    outlet: str
+    where: str
+    text: str
+    span: Span
+
+
+def _positional(parts: Iterable[str], names: Names, own: str) -> list[str]:
+    """Outlets named by dateline, byline or tag ``parts``: a short part as a whole ("واس", "صحيفة
+    الوطن", "عكاظ (جدة)"), or a bracketed name in it ("سان فرانسيسكو 20 يوليو (رويترز)")."""
+    found = []
+    for part in parts:
+        pieces = [m.group(1) for m in _GROUP.finditer(part)]
+        if len(part.split()) <= _NAME_WORDS:
+            pieces += [_GROUP.sub(" ", part), part]
+        for piece in pieces:
+            outlet = names.called(piece) if piece.strip() else None
+            if outlet is not None and outlet != own and outlet not in found:
+                found.append(outlet)
+    return found
+
+
+def _dateline(line: str) -> tuple[list[str], int]:
+    """The parts of the dateline that opens ``line`` ("واس- الرياض:", "جدة – «عكاظ»", "الرياض - واس")
+    and where it ends; no parts when the line does not open with one."""
+    pieces = _DATELINE_SEPARATORS.split(line[:160])
+    if len(pieces) < 3:  # no separator at all: no dateline
+        return [], 0
+    parts, at = [], 0
+    for k in range(0, len(pieces), 2):
+        part = pieces[k]
+        separator = pieces[k + 1] if k + 1 < len(pieces) else ""
+        if len(part.split()) <= _NAME_WORDS or (_GROUP.search(part) and _CLOSES.search(part)):
+            parts.append(part)
+            at += len(part) + len(separator)
+            if ":" in separator:  # "واس- الرياض: النص": the colon ends the dateline
+                break
+            continue
+        if k and (lead := _LEADING_GROUP.match(part)):  # "جدة – «عكاظ» النص": the bracket opens the story
+            parts.append(lead.group())
+            at += len(lead.group())
+        break
+    return parts, at
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-empty lines of ``text``."""
+    out, at = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((at, at + len(line)))
+        at += len(line) + 1
+    return out
+
+
+def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) -> list[Found]:
+    """Every credit ``article`` carries, in reading order: byline, dateline, closing tag, sentences.
+
+    ``name_at``: the character offsets where a word that may begin a name stands (see
+    :meth:`Names.first_words`); only the sentences holding one are read (all when ``None``).
+    """
+    own = article.outlet
+    found = [
+        Found(o, "byline", article.byline, (0, 0)) for o in _positional(_BYLINE_PARTS.split(article.byline), names, own)
+    ]
+    lines = _lines(article.text)
+    if lines:
+        start, end = lines[0]
+        parts, length = _dateline(article.text[start:end])
+        opening = article.text[start : start + length].strip()
+        found += [Found(o, "dateline", opening, (start, start + length)) for o in _positional(parts, names, own)]
+        start, end = lines[-1]
+        last = article.text[start:end]
+        if len(lines) > 1 and len(last.split()) <= _TAG_WORDS:
+            tag = _positional(_BYLINE_PARTS.split(last), names, own)
+            found += [Found(o, "tag", last.strip(), (start, end)) for o in tag]
+    for match in _SENTENCES.finditer(article.text):
+        sentence = match.group()
+        if name_at is not None and not _holds(name_at, match.start(), match.end()) and not _QUOTES.search(sentence):
+            continue
+        mentions = names.mentions(sentence)
+        if not mentions:
+            continue
+        words = normalize(sentence).split()
+        cues = [k for k, w in enumerate(words) if w in _NORMAL_CUES or w.lstrip("وف") in _NORMAL_CUES]
+        for m in mentions:
+            if m.outlet != own and any(0 <= m.word - k <= _CUE_REACH for k in cues):
+                found.append(Found(m.outlet, "text", sentence.strip(), (match.start(), match.end())))
+    return found
+
+
+def _holds(positions: np.ndarray, start: int, end: int) -> bool:
+    """Whether sorted ``positions`` has one in ``[start, end)``."""
+    k = int(np.searchsorted(positions, start))
+    return k < len(positions) and positions[k] < end
+
+
+def _covered(span: Span, spans: Iterable[Span]) -> float:
+    """Share of ``span`` inside ``spans``."""
+    size = max(span[1] - span[0], 1)
+    return sum(max(0, min(span[1], b) - max(span[0], a)) for a, b in spans) / size
+
+
+def own_credits(found: list[Found], shared: list[Span]) -> list[Found]:
+    """The credits a copy gives in its own words: a body sentence counts only when at most half of it
+    is text ``shared`` with the source; bylines, datelines and tags always do."""
+    return [f for f in found if f.where != "text" or _covered(f.span, shared) < 0.5]
+
+
+def credit_of(own: list[Found], targets: set[str]) -> Credit:
+    """The copy's credit from its ``own`` credits: naming one of ``targets`` (the source, or the
+    common source) is ``credited``, naming anyone else ``credited_other``."""
+    for f in own:
+        if f.outlet in targets:
+            return Credit("credited", f.text, f.outlet, f.where)
+    for f in own:
+        return Credit("credited_other", f.text, f.outlet, f.where)
+    return Credit("uncredited")

@@ -1,0 +1,322 @@
+"""What was taken: shared rare text links articles whatever their paragraph cuts; containment is
+counted both ways; matched spans are character offsets in each article's own text.
+
+Stages: words with their raw spans; each outlet's boilerplate (a paragraph on
+``boilerplate_min_pages`` distinct pages of that outlet, removed from that outlet's pages only);
+word n-grams; per n-gram its document frequency and the days it spans (an n-gram seen on
+``template_days`` days or more, or in more than ``max_df`` articles, is *common*: templates,
+scripture, stock formulas); candidate pairs from posting lists of the rare n-grams (linear in
+the number of (article, rare n-gram) postings, each list at most ``max_df`` long); exact
+overlaps of the candidates' n-gram sets; spans from the positions of the shared n-grams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from dedup.audit.model import Article, AuditOptions, Span
+from dedup.lsh import overlaps
+from dedup.normalize import Profile
+from dedup.shingle import shingle_sets
+from dedup.words import Words, ngram_hashes, words_of
+
+__all__ = ["Link", "Matcher"]
+
+_GAP = 3  # covered word runs this close merge into one span (a replaced word breaks none)
+
+
+@dataclass(frozen=True)
+class Link:
+    """Two articles (``a`` < ``b``) whose shared text passed the thresholds; counts of n-grams."""
+
+    a: int
+    b: int
+    shared: int
+    size_a: int
+    size_b: int
+    spans_a: list[Span]
+    spans_b: list[Span]
+    longest_a: int  # words in the longest shared passage
+    longest_b: int
+
+
+@njit(cache=True)
+def _posting_pairs(articles, starts, ends):  # pragma: no cover - compiled
+    """Every pair ``a * N + b`` (``a < b``) of articles in one posting list, for all lists given."""
+    total = 0
+    for g in range(starts.shape[0]):
+        s = ends[g] - starts[g]
+        total += s * (s - 1) // 2
+    out = np.empty(total, dtype=np.int64)
+    n = np.int64(articles.max() + 1) if articles.shape[0] else np.int64(1)
+    w = 0
+    for g in range(starts.shape[0]):
+        for i in range(starts[g], ends[g]):
+            for j in range(i + 1, ends[g]):
+                a, b = articles[i], articles[j]
+                out[w] = (a * n + b) if a < b else (b * n + a)
+                w += 1
+    return out, n
+
+
+@njit(cache=True)
+def _covered_words(ngrams, valid, shared, n, count):  # pragma: no cover - compiled
+    """Which of ``count`` words lie under an n-gram in the sorted ``shared`` set."""
+    covered = np.zeros(count, dtype=np.bool_)
+    for j in range(count):
+        if not valid[j]:
+            continue
+        k = np.searchsorted(shared, ngrams[j])
+        if k < shared.shape[0] and shared[k] == ngrams[j]:
+            for t in range(j, min(j + n, count)):
+                covered[t] = True
+    return covered
+
+
+@njit(cache=True)
+def _in_own_set(ngrams, owner, values, offsets):  # pragma: no cover - compiled
+    """For each n-gram, whether it is in its owner's sorted set ``values[offsets[o]:offsets[o + 1]]``."""
+    out = np.zeros(ngrams.shape[0], dtype=np.bool_)
+    for j in range(ngrams.shape[0]):
+        lo, hi = offsets[owner[j]], offsets[owner[j] + 1]
+        if lo == hi:
+            continue
+        k = lo + np.searchsorted(values[lo:hi], ngrams[j])
+        out[j] = k < hi and values[k] == ngrams[j]
+    return out
+
+
+def _runs(covered: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of covered words ``[first, last]``, merged across gaps of up to ``_GAP`` words."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], covered.astype(np.int8), [0]))))
+    runs: list[list[int]] = []
+    for first, end in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
+        if runs and first - runs[-1][1] - 1 <= _GAP:
+            runs[-1][1] = end - 1
+        else:
+            runs.append([first, end - 1])
+    return [(a, b) for a, b in runs]
+
+
+@njit(cache=True)
+def _scan_postings(hashes, pages, articles, page_outlet, day, outlets, min_pages):  # pragma: no cover - compiled
+    """Over postings sorted by (n-gram, page): which are their outlet's boilerplate (the n-gram is on
+    ``min_pages`` pages of that outlet), and per n-gram the articles and days of the others."""
+    total = hashes.shape[0]
+    boiler = np.zeros(total, dtype=np.bool_)
+    group_start = np.zeros(total, dtype=np.bool_)
+    df = np.zeros(total, dtype=np.int64)
+    days = np.zeros(total, dtype=np.int64)
+    count = np.zeros(outlets, dtype=np.int64)
+    start = 0
+    while start < total:
+        end = start
+        while end < total and hashes[end] == hashes[start]:
+            end += 1
+        group_start[start] = True
+        for i in range(start, end):
+            if i == start or pages[i] != pages[i - 1]:
+                count[page_outlet[pages[i]]] += 1
+        for i in range(start, end):
+            if count[page_outlet[pages[i]]] >= min_pages:
+                boiler[i] = True
+        for i in range(start, end):
+            count[page_outlet[pages[i]]] = 0
+        kept = 0
+        seen = np.empty(end - start, dtype=np.int64)
+        for i in range(start, end):
+            if not boiler[i]:
+                seen[kept] = day[articles[i]]
+                kept += 1
+        distinct = 0
+        if kept:
+            ordered = np.sort(seen[:kept])
+            distinct = 1
+            for k in range(1, kept):
+                if ordered[k] != ordered[k - 1]:
+                    distinct += 1
+        df[start], days[start] = kept, distinct
+        start = end
+    return boiler, group_start, df, days
+
+
+class Matcher:
+    """The audit's text model of a set of articles: words, boilerplate, n-grams and their rarity."""
+
+    def __init__(self, articles: list[Article], opts: AuditOptions, profile: Profile, n: int) -> None:
+        self.articles, self.opts, self.n, self.profile = articles, opts, n, profile
+        self.words: Words = words_of([a.text for a in articles], profile)
+        self.article_of = np.repeat(np.arange(len(articles)), np.diff(self.words.offsets))
+        hashes, valid = ngram_hashes(self.words, n)
+        self.ngrams = (hashes >> np.uint64(32)).astype(np.uint32)
+        sets, set_offsets = shingle_sets(*_compact(self.ngrams, valid, self.article_of, len(articles)))
+        outlet_ids = {o: k for k, o in enumerate(sorted({a.outlet for a in articles}))}
+        self.outlet_of = np.array([outlet_ids[a.outlet] for a in articles], dtype=np.int64)
+        in_boilerplate, self.rare_postings, self.common = self._postings(sets, set_offsets, profile)
+        set_owner = np.repeat(np.arange(len(articles)), np.diff(set_offsets))
+        boiler_offsets = _offsets(set_owner[in_boilerplate], len(articles))
+        positions = np.flatnonzero(valid)
+        hit = _in_own_set(self.ngrams[positions], self.article_of[positions], sets[in_boilerplate], boiler_offsets)
+        self.valid = valid.copy()
+        self.valid[positions[hit]] = False
+        self.boilerplate = self._covered_by(~self.valid & valid)
+        self.sets = sets[~in_boilerplate]
+        self.set_offsets = _offsets(set_owner[~in_boilerplate], len(articles))
+        self.boilerplate_rows = self._boilerplate_rows(profile)
+
+    def _postings(self, sets: np.ndarray, offsets: np.ndarray, profile: Profile):
+        """Which entries of the sets are their outlet's boilerplate, the posting lists of the rare
+        n-grams seen in 2 articles or more (articles, starts, ends), and the sorted common n-grams.
+
+        A page is an outlet's article with a title of its own: reposts under one title count once.
+        """
+        articles = self.articles
+        page_of: dict[tuple[str, str], int] = {}
+        page = np.array(
+            [
+                page_of.setdefault((a.outlet, profile.normalize(a.title) or f"#{a.index}"), len(page_of))
+                for a in articles
+            ],
+            dtype=np.int64,
+        )
+        page_outlet = np.zeros(len(page_of), dtype=np.int64)
+        page_outlet[page] = self.outlet_of
+        day = np.array([int(a.published // 86400) for a in articles], dtype=np.int64)
+        owner = np.repeat(np.arange(len(articles)), np.diff(offsets))
+        order = np.argsort((sets.astype(np.uint64) << np.uint64(32)) | page[owner].astype(np.uint64), kind="stable")
+        hashes, owner = sets[order], owner[order]
+        boiler, group_start, df, days = _scan_postings(
+            hashes, page[owner], owner, page_outlet, day, len(page_outlet), self.opts.boilerplate_min_pages
+        )
+        in_boilerplate = np.zeros(len(sets), dtype=bool)
+        in_boilerplate[order[boiler]] = True
+        starts = np.flatnonzero(group_start)
+        common = (days[starts] >= self.opts.template_days) | (df[starts] > self.opts.max_df)
+        # rare postings, without the boilerplate ones, as contiguous lists
+        rare_group = np.repeat(~common & (df[starts] >= 2), np.diff(np.append(starts, len(hashes))))
+        keep = rare_group & ~boiler
+        kept_hashes = hashes[keep]
+        bounds = np.flatnonzero(np.concatenate(([True], kept_hashes[1:] != kept_hashes[:-1], [True])))
+        rare = (owner[keep], bounds[:-1], bounds[1:])
+        return in_boilerplate, rare, np.sort(hashes[starts[common]])
+
+    def _covered_by(self, positions: np.ndarray) -> np.ndarray:
+        """Words under an n-gram starting at one of ``positions`` (a mask over word positions)."""
+        marks = np.zeros(len(positions) + 1, dtype=np.int64)
+        starts = np.flatnonzero(positions)
+        ends = np.minimum(starts + self.n, self.words.offsets[1:][self.article_of[starts]])
+        np.add.at(marks, starts, 1)
+        np.add.at(marks, ends, -1)
+        return np.cumsum(marks[:-1]) > 0
+
+    def _boilerplate_rows(self, profile: Profile) -> list[list]:
+        """``boilerplate.csv``: per outlet, each line that is mostly its boilerplate, on how many pages."""
+        w, articles = self.words, self.articles
+        rows: dict[tuple[str, str], tuple[set[str], str]] = {}
+        if not len(w.hashes):
+            return []
+        line_start = np.flatnonzero(
+            np.concatenate(([True], (self.article_of[1:] != self.article_of[:-1]) | (w.lines[1:] != w.lines[:-1])))
+        )
+        share = np.add.reduceat(self.boilerplate.astype(np.int64), line_start) / np.diff(
+            np.append(line_start, len(w.hashes))
+        )
+        line_end = np.append(line_start[1:], len(w.hashes))
+        for first, end in zip(line_start[share >= 0.8].tolist(), line_end[share >= 0.8].tolist(), strict=True):
+            a = articles[int(self.article_of[first])]
+            text = a.text[w.starts[first] : w.ends[end - 1]]
+            pages, _ = rows.setdefault((a.outlet, profile.normalize(text)), (set(), text))
+            pages.add(profile.normalize(a.title) or f"#{a.index}")
+        found = [[o, len(pages), text] for (o, _), (pages, text) in rows.items() if len(pages) >= 2]
+        return sorted(found, key=lambda r: (r[0], -r[1], r[2]))
+
+    def positions_of(self, words: list[str]) -> Callable[[int], np.ndarray]:
+        """A function giving, for an article, the character offsets where one of ``words`` stands."""
+        wanted = np.unique(words_of(words, self.profile).hashes)
+        hit = np.isin(self.words.hashes, wanted)
+        return lambda a: self.words.starts[self.words.of(a)][hit[self.words.of(a)]]
+
+    def candidates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Article pairs ``(a, b)``, ``a < b``, sharing at least 3 rare n-grams, and how many they share."""
+        owners, starts, ends = self.rare_postings
+        if not len(starts):
+            return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+        keys, n = _posting_pairs(owners, starts, ends)
+        keys, counts = np.unique(keys, return_counts=True)
+        keep = counts >= 3
+        keys, counts = keys[keep], counts[keep]
+        return np.stack([keys // n, keys % n], axis=1).reshape(-1, 2), counts
+
+    def links(self) -> list[Link]:
+        """Every pair whose shared text is mostly rare and reaches ``min_containment`` one way or the
+        other, or (across outlets) holds a passage of ``min_passage_words``."""
+        pairs, rare = self.candidates()
+        if not len(pairs):
+            return []
+        shared, size_a, size_b = overlaps(self.sets, self.set_offsets, pairs)
+        share = shared / np.maximum(np.minimum(size_a, size_b), 1)
+        mostly_rare = rare * 2 >= shared
+        passage_ngrams = self.opts.min_passage_words - self.n + 1
+        maybe = mostly_rare & ((share >= self.opts.min_containment) | (rare >= passage_ngrams))
+        out = []
+        for k in np.flatnonzero(maybe).tolist():
+            a, b = int(pairs[k, 0]), int(pairs[k, 1])
+            common = np.intersect1d(self._set(a), self._set(b), assume_unique=True)
+            spans_a, longest_a = self._spans(a, common)
+            spans_b, longest_b = self._spans(b, common)
+            # Within one outlet, a shared passage is its own phrasing or template; only reposts count.
+            cross = self.outlet_of[a] != self.outlet_of[b]
+            passage = cross and min(longest_a, longest_b) >= self.opts.min_passage_words
+            if share[k] >= self.opts.min_containment or passage:
+                out.append(
+                    Link(a, b, int(shared[k]), int(size_a[k]), int(size_b[k]), spans_a, spans_b, longest_a, longest_b)
+                )
+        return out
+
+    def _set(self, a: int) -> np.ndarray:
+        return self.sets[self.set_offsets[a] : self.set_offsets[a + 1]]
+
+    def _spans(self, a: int, shared: np.ndarray) -> tuple[list[Span], int]:
+        """Character spans of article ``a``'s words under a ``shared`` n-gram, and the longest run in words."""
+        part = self.words.of(a)
+        count = part.stop - part.start
+        covered = _covered_words(self.ngrams[part], self.valid[part], shared, self.n, count)
+        runs = _runs(covered)
+        starts, ends = self.words.starts[part], self.words.ends[part]
+        spans = [(int(starts[f]), int(ends[last])) for f, last in runs]
+        return spans, max((int(covered[f : last + 1].sum()) for f, last in runs), default=0)
+
+    def paragraph_counts(self, a: int, spans: list[Span]) -> tuple[int, int]:
+        """Paragraphs (lines) of article ``a`` at least half inside ``spans`` (matched), and the others
+        that are not boilerplate (added): the same evidence as the spans."""
+        part = self.words.of(a)
+        inside = np.zeros(part.stop - part.start, dtype=bool)
+        starts = self.words.starts[part]
+        for s, e in spans:
+            inside |= (starts >= s) & (starts < e)
+        lines = self.words.lines[part]
+        boiler = self.boilerplate[part]
+        matched = added = 0
+        for line in np.unique(lines).tolist():
+            here = lines == line
+            if inside[here].mean() >= 0.5:
+                matched += 1
+            elif not boiler[here].all():
+                added += 1
+        return matched, added
+
+
+def _offsets(owner: np.ndarray, n: int) -> np.ndarray:
+    """``n + 1`` offsets of the runs of a flat array whose entries belong to sorted ``owner``."""
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=n), out=offsets[1:])
+    return offsets
+
+
+def _compact(ngrams: np.ndarray, valid: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The valid n-grams of every article, one after another, with ``n + 1`` offsets."""
+    return ngrams[valid], _offsets(owner[valid], n)

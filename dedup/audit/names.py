@@ -1,0 +1,190 @@
+"""Who can be credited: news agencies and outlets, their Arabic and Latin names, and how surely each
+name means the outlet.
+
+Every name has a kind:
+- ``strong``: means the outlet wherever it stands ("واس", "رويترز", "فرانس برس");
+- ``word``: also an ordinary word ("الاقتصادية" the adjective, "عكاظ" of سوق عكاظ, "الشرق الأوسط"
+  the region): the outlet only in a byline or dateline, in brackets or quotes, or after صحيفة /
+  جريدة / موقع / وكالة / قناة / مجلة / شبكة;
+- ``place``: also a city ("الرياض", "المدينة"): only in brackets or after those nouns, never bare in
+  a dateline, where it is the city.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from dedup.normalize import normalize
+
+__all__ = ["AGENCIES", "KNOWN_OUTLETS", "Mention", "Names", "domain_of"]
+
+Kind = Literal["strong", "word", "place"]
+
+# Agency id -> (name, kind). An agency's own item is the origin of its wire text.
+AGENCIES: dict[str, tuple[tuple[str, Kind], ...]] = {
+    "was": (("واس", "strong"), ("وكالة الأنباء السعودية", "strong"), ("SPA", "strong")),
+    "afp": (
+        ("فرانس برس", "strong"),
+        ("فرانس بريس", "strong"),
+        ("أ ف ب", "strong"),
+        ("أ.ف.ب", "strong"),
+        ("وكالة الصحافة الفرنسية", "strong"),
+        ("AFP", "strong"),
+    ),
+    "reuters": (("رويترز", "strong"), ("Reuters", "strong")),
+    "dpa": (("د ب أ", "strong"), ("د.ب.أ", "strong"), ("وكالة الأنباء الألمانية", "strong"), ("dpa", "strong")),
+    "ap": (("أسوشيتد برس", "strong"), ("أسوشييتد برس", "strong"), ("أ ب", "word"), ("AP", "word")),
+    "upi": (("يو بي آي", "strong"), ("UPI", "strong")),
+    "anadolu": (("الأناضول", "word"),),
+    "mena": (("أ ش أ", "strong"), ("وكالة أنباء الشرق الأوسط", "strong")),
+    "kuna": (("كونا", "strong"),),
+    "wam": (("وام", "strong"),),
+    "petra": (("بترا", "word"),),
+    "qna": (("قنا", "word"),),
+    "saba": (("سبأ", "word"),),
+    "bna": (("بنا", "word"),),
+    "sana": (("سانا", "strong"),),
+    "xinhua": (("شينخوا", "strong"),),
+    "ina": (("واع", "word"),),
+    "wires": (("وكالات", "word"),),  # "سبق- وكالات:": wire copy of no named agency
+}
+
+# Outlet id -> (name, kind): the SaudiNewsNet outlets and the seed's.
+KNOWN_OUTLETS: dict[str, tuple[tuple[str, Kind], ...]] = {
+    "aawsat": (("الشرق الأوسط", "word"), ("الشرق الأوسط أونلاين", "strong")),
+    "aljazirah": (("الجزيرة", "word"),),
+    "alriyadh": (("الرياض", "place"),),
+    "alyaum": (("اليوم", "word"),),
+    "aleqtisadiya": (("الاقتصادية", "word"),),
+    "okaz": (("عكاظ", "word"),),
+    "alwatan": (("الوطن", "word"),),
+    "almadina": (("المدينة", "place"),),
+    "alweeam": (("الوئام", "word"),),
+    "3alyoum": (("عين اليوم", "strong"),),
+    "sabq": (("سبق", "word"),),
+    "arreyadi": (("الرياضي", "word"),),
+    "arriyadiyah": (("الرياضية", "word"),),
+    "almashhad-alyemeni": (("المشهد اليمني", "strong"),),
+}
+
+PREFIXES = ("صحيفة", "جريدة", "موقع", "وكالة", "قناة", "مجلة", "شبكة", "وكالة أنباء")
+_NORMAL_PREFIXES = frozenset(normalize(p).split()[0] for p in PREFIXES)
+_PROCLITICS = re.compile(r"^(?:[وف]?[بلك]|[وف])(?=..)")
+_BRACKETED = re.compile(r"[(«\"“”]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”“]")
+
+
+def domain_of(url: str) -> str:
+    """The site of ``url`` without ``www.``: ``alweeam.com.sa``; empty when there is none."""
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An outlet named as an outlet: which, where in the normalized words, and how it was named."""
+
+    outlet: str
+    word: int
+    how: Literal["strong", "prefixed", "bracketed", "position"]
+
+
+class Names:
+    """Every name to look for, indexed by its first normalized word."""
+
+    def __init__(self, table: dict[str, tuple[tuple[str, Kind], ...]]) -> None:
+        self.agencies = frozenset(AGENCIES)
+        self._first: dict[str, list[tuple[tuple[str, ...], str, Kind]]] = {}
+        self._exact: dict[tuple[str, ...], tuple[str, Kind]] = {}
+        for outlet, names in table.items():
+            for name, kind in names:
+                words = tuple(normalize(name).split())
+                if words and words not in self._exact:
+                    self._exact[words] = (outlet, kind)
+                    self._first.setdefault(words[0], []).append((words, outlet, kind))
+        for entries in self._first.values():
+            entries.sort(key=lambda e: -len(e[0]))  # the longest name first: "الشرق الأوسط أونلاين"
+
+    @classmethod
+    def build(cls, outlets: Iterable[tuple[str, str]], extra: Iterable[tuple[str, str, bool]] = ()) -> Names:
+        """Every input outlet (its value and its sites' domains), the user's ``(outlet, name,
+        ambiguous)`` rows, then the built-in agencies and outlets; where two share a name, the
+        input's outlet has it (an input outlet called "المشهد اليمني" is credited as itself)."""
+        table: dict[str, list[tuple[str, Kind]]] = {}
+        for outlet, url in outlets:
+            own = table.setdefault(outlet, [])
+            if not own:  # an Arabic one-word name with the article ("العربية") is also an adjective
+                own.append((outlet, "word" if re.fullmatch(r"ال\w+", outlet) else "strong"))
+            domain = domain_of(url)
+            if domain and (domain, "strong") not in own:
+                own.append((domain, "strong"))
+        for outlet, name, ambiguous in extra:
+            table.setdefault(outlet, []).append((name, "word" if ambiguous else "strong"))
+        for outlet, names in {**AGENCIES, **KNOWN_OUTLETS}.items():
+            table.setdefault(outlet, []).extend(names)
+        return cls({k: tuple(v) for k, v in table.items()})
+
+    def first_words(self) -> list[str]:
+        """Every normalized word that may begin a strong name or is a صحيفة-like noun, with the
+        proclitics Arabic attaches to it: a sentence without one (nor brackets) names no outlet."""
+        strong = {first for first, entries in self._first.items() if any(k == "strong" for _, _, k in entries)}
+        firsts = strong | _NORMAL_PREFIXES
+        return sorted({f"{c}{w}" for w in firsts for c in ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل")})
+
+    def called(self, part: str) -> str | None:
+        """The outlet a whole dateline or byline part names, e.g. "واس" or "«عكاظ»" or "صحيفة الوطن"."""
+        bracketed = bool(_BRACKETED.fullmatch(part.strip()))
+        words = tuple(normalize(part).split())
+        if words and words[0] in _NORMAL_PREFIXES and len(words) > 1:
+            words, bracketed = words[1:], True
+        found = self._exact.get(words) or self._exact.get(tuple(_strip(w) for w in words[:1]) + words[1:])
+        if found is None:
+            return None
+        outlet, kind = found
+        return outlet if kind != "place" or bracketed else None
+
+    def mentions(self, raw: str) -> list[Mention]:
+        """Outlets named as outlets in a raw sentence: strong names anywhere, the others in brackets
+        or after صحيفة / وكالة / ..., in order of appearance (positions are normalized word indexes)."""
+        words = normalize(raw).split()
+        bracketed = {tuple(normalize(m).split()) for m in _BRACKETED.findall(raw)}
+        found: list[Mention] = []
+        k = 0
+        while k < len(words):
+            hit = self._match(words, k)
+            if hit is None:
+                k += 1
+                continue
+            size, outlet, kind = hit
+            before = _strip(words[k - 1]) if k else ""
+            if kind == "strong":
+                how = "strong"
+            elif before in _NORMAL_PREFIXES or (k > 1 and _strip(words[k - 2]) in _NORMAL_PREFIXES):
+                how = "prefixed"
+            elif {tuple(words[k : k + size]), (_strip(words[k]), *words[k + 1 : k + size])} & bracketed:
+                how = "bracketed"
+            else:
+                k += 1
+                continue
+            found.append(Mention(outlet, k, how))
+            k += size
+        return found
+
+    def _match(self, words: list[str], k: int) -> tuple[int, str, Kind] | None:
+        """The longest name starting at word ``k`` (its first word may carry و ف ب ل ك)."""
+        for first in dict.fromkeys((words[k], _strip(words[k]))):
+            for name, outlet, kind in self._first.get(first, ()):
+                if tuple(words[k + 1 : k + len(name)]) == name[1:]:
+                    return len(name), outlet, kind
+        return None
+
+
+def _strip(word: str) -> str:
+    """``word`` without the proclitics Arabic writes attached to it (و ف ب ل ك)."""
+    return _PROCLITICS.sub("", word)

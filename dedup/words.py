@@ -1,0 +1,206 @@
+"""Normalized words with their character offsets in the raw text, and word n-gram hashes over them.
+
+The audit must point at the text it matched (``start-end`` offsets into the input's own
+``text``), so it cannot work on normalized strings whose offsets have moved. Here a word is
+a run of characters between whitespace, punctuation and symbols (what a profile turns into
+spaces); it is hashed from its normalized characters (the profile's character table: folded
+hamza, no tashkeel or tatweel, ...) and keeps the span of its raw characters. The few texts
+holding characters that need a profile's string steps (HTML entities, NFKC ligatures) take
+a slower path, word by word, to the same result.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numba import njit
+
+from dedup.normalize import Profile, any_per_record, codepoints
+
+__all__ = ["Words", "ngram_hashes", "words_of"]
+
+_FNV64_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV64_PRIME = np.uint64(0x100000001B3)
+_DELETED = np.uint32(0xFFFFFFFF)
+_SPACE = np.uint32(32)
+
+
+@dataclass(frozen=True)
+class Words:
+    """Every text's words, one after another: 64-bit hash, raw start and end (exclusive), 1-based line,
+    and ``len + 1`` offsets saying where each text's words begin."""
+
+    hashes: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    lines: np.ndarray
+    offsets: np.ndarray
+
+    def of(self, text: int) -> slice:
+        """The slice of the flat arrays that holds text ``text``'s words."""
+        return slice(int(self.offsets[text]), int(self.offsets[text + 1]))
+
+
+@njit(cache=True, nogil=True)
+def _scan(cps, offsets, lookup):  # pragma: no cover - compiled
+    """Words of every record: FNV-1a 64 of the mapped characters, raw span, 1-based line, per-record counts."""
+    n = offsets.shape[0] - 1
+    hashes = np.empty(cps.shape[0] // 2 + n + 1, dtype=np.uint64)  # a word and its separator: 2 characters
+    starts = np.empty(hashes.shape[0], dtype=np.int64)
+    ends = np.empty(hashes.shape[0], dtype=np.int64)
+    lines = np.empty(hashes.shape[0], dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    w = 0
+    for r in range(n):
+        base = offsets[r]
+        first = w
+        h = _FNV64_OFFSET
+        length = 0
+        start = -1
+        end = -1
+        line = 1
+        for i in range(offsets[r], offsets[r + 1]):
+            m = lookup[cps[i]]
+            if m == _SPACE:
+                if length:
+                    hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
+                    w += 1
+                h, length, start = _FNV64_OFFSET, 0, -1
+                if cps[i] == 10:
+                    line += 1
+                continue
+            if m == _DELETED:
+                if start >= 0:  # a mark or tatweel inside or after a word belongs to its span
+                    end = i - base + 1
+                continue
+            if start < 0:
+                start = i - base
+            h = np.uint64((h ^ np.uint64(m)) * _FNV64_PRIME)
+            length += 1
+            end = i - base + 1
+        if length:
+            hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
+            w += 1
+        counts[r] = w - first
+    return hashes[:w], starts[:w], ends[:w], lines[:w], counts
+
+
+@lru_cache(maxsize=4)
+def _separators(profile: Profile) -> re.Pattern:
+    """Runs of raw characters between the characters that ``profile`` turns into spaces."""
+    lookup = profile.char_table()[0]
+    spaces = np.flatnonzero(lookup[:0x10000] == _SPACE).tolist()
+    ranges: list[list[int]] = []
+    for cp in spaces:
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    parts = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[^{parts}]+")
+
+
+def _slow_words(
+    text: str, profile: Profile, lookup: np.ndarray, seen: dict[str, list[str]]
+) -> tuple[list[int], list[int], list[int], list[int]]:
+    """One text word by word through the full profile: a raw run whose normalized form is
+    several words (a ligature such as ﷺ) gives them all the run's span. ``seen`` caches runs."""
+    found = []
+    for match in _separators(profile).finditer(text):
+        run = match.group()
+        normalized = seen.get(run)
+        if normalized is None:
+            normalized = seen[run] = profile.normalize(run).split()
+        found += [(word, match.start(), match.end()) for word in normalized]
+    if not found:
+        return [], [], [], []
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    offsets = np.zeros(len(found) + 1, dtype=np.int64)
+    np.cumsum([len(word) for word, _, _ in found], out=offsets[1:])
+    hashes, _, _, _, counts = _scan(codepoints("".join(word for word, _, _ in found)), offsets, lookup)
+    kept = np.flatnonzero(counts == 1).tolist()  # a normalized word is one word; anything else is dropped
+    first = np.concatenate(([0], np.cumsum(counts)))[:-1]
+    return (
+        hashes[first[kept]].tolist(),
+        [found[k][1] for k in kept],
+        [found[k][2] for k in kept],
+        [bisect_right(newlines, found[k][1]) + 1 for k in kept],
+    )
+
+
+def _splice(columns: tuple[np.ndarray, ...], counts: np.ndarray, redone: dict[int, tuple[list, ...]]) -> tuple:
+    """``columns`` (per-word arrays, ``counts`` words per text) with the words of the texts in
+    ``redone`` replaced by the lists given there."""
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    pieces: list[list[np.ndarray]] = [[] for _ in columns]
+    at = 0
+    for r, lists in sorted(redone.items()):
+        for piece, column, values in zip(pieces, columns, lists, strict=True):
+            piece += [column[bounds[at] : bounds[r]], np.array(values, dtype=column.dtype)]
+        at = r + 1
+    return tuple(np.concatenate([*piece, column[bounds[at] :]]) for piece, column in zip(pieces, columns, strict=True))
+
+
+def words_of(texts: Sequence[str], profile: Profile) -> Words:
+    """The words of every text, normalized by ``profile`` and hashed, with their raw spans."""
+    lookup, unsafe = profile.char_table()
+    cps = codepoints("".join(texts))
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
+    hashes, starts, ends, lines, counts = _scan(cps, offsets, lookup)
+    slow = np.flatnonzero(any_per_record(unsafe, cps, np.diff(offsets)))
+    if len(slow):
+        seen: dict[str, list[str]] = {}
+        redone = {r: _slow_words(texts[r], profile, lookup, seen) for r in slow.tolist()}
+        hashes, starts, ends, lines = _splice((hashes, starts, ends, lines), counts, redone)
+        counts[slow] = [len(redone[r][0]) for r in slow.tolist()]
+    word_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=word_offsets[1:])
+    return Words(hashes, starts, ends, lines, word_offsets)
+
+
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_STEP = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer, element-wise."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+def ngram_hashes(words: Words, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hash of every word n-gram of every text, at the position of its first word, and the mask of
+    the positions where an n-gram starts (the last ``n - 1`` words of a text start none).
+
+    A text with fewer than ``n`` words has one n-gram of all of them, as the corpus run does.
+    """
+    h = words.hashes
+    total = len(h)
+    counts = np.diff(words.offsets)
+    out = np.zeros(total, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            shifted = np.zeros(total, dtype=np.uint64)
+            shifted[: total - k] = h[k:]
+            out = _mix(out * _STEP + shifted)
+        # a short text: its one n-gram starts at its first word
+        short = np.flatnonzero((counts > 0) & (counts < n))
+        for r in short.tolist():
+            acc = np.uint64(0)
+            for k in range(int(counts[r])):
+                acc = _mix(np.array([acc * _STEP + h[words.offsets[r] + k]], dtype=np.uint64))[0]
+            out[words.offsets[r]] = acc
+    position = np.arange(total) - np.repeat(words.offsets[:-1], counts)
+    last_start = np.repeat(np.maximum(counts - n, 0), counts)
+    valid = position <= last_start
+    return out, valid
