@@ -169,13 +169,28 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _STEP = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer, element-wise."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * _MIX1
-    x = x ^ (x >> np.uint64(27))
-    x = x * _MIX2
+@njit(cache=True, inline="always")
+def _mix(x):  # pragma: no cover - compiled
+    """splitmix64's finalizer."""
+    x = (x ^ (x >> np.uint64(30))) * _MIX1
+    x = (x ^ (x >> np.uint64(27))) * _MIX2
     return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def _ngrams(hashes, offsets, n):  # pragma: no cover - compiled
+    out = np.zeros(hashes.shape[0], dtype=np.uint64)
+    valid = np.zeros(hashes.shape[0], dtype=np.bool_)
+    for r in range(offsets.shape[0] - 1):
+        first, end = offsets[r], offsets[r + 1]
+        starts = max(end - first - n + 1, 1) if end > first else 0
+        for j in range(first, first + starts):
+            acc = np.uint64(0)
+            for k in range(j, min(j + n, end)):
+                acc = _mix(acc * _STEP + hashes[k])
+            out[j] = acc
+            valid[j] = True
+    return out, valid
 
 
 def ngram_hashes(words: Words, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -184,23 +199,4 @@ def ngram_hashes(words: Words, n: int) -> tuple[np.ndarray, np.ndarray]:
 
     A text with fewer than ``n`` words has one n-gram of all of them, as the corpus run does.
     """
-    h = words.hashes
-    total = len(h)
-    counts = np.diff(words.offsets)
-    out = np.zeros(total, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(n):
-            shifted = np.zeros(total, dtype=np.uint64)
-            shifted[: total - k] = h[k:]
-            out = _mix(out * _STEP + shifted)
-        # a short text: its one n-gram starts at its first word
-        short = np.flatnonzero((counts > 0) & (counts < n))
-        for r in short.tolist():
-            acc = np.uint64(0)
-            for k in range(int(counts[r])):
-                acc = _mix(np.array([acc * _STEP + h[words.offsets[r] + k]], dtype=np.uint64))[0]
-            out[words.offsets[r]] = acc
-    position = np.arange(total) - np.repeat(words.offsets[:-1], counts)
-    last_start = np.repeat(np.maximum(counts - n, 0), counts)
-    valid = position <= last_start
-    return out, valid
+    return _ngrams(words.hashes, words.offsets, n)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.audit.model import Article, Credit, Span
-from dedup.audit.names import Names
+from dedup.audit.names import Names, forms
 from dedup.normalize import normalize
 
 __all__ = ["Found", "credit_of", "found_in", "own_credits"]
@@ -50,6 +50,11 @@ _CUES = (
     "قالت",
     "أعلنت",
     "أكدت",
+    "أوضحت",
+    "أفاد",
+    "نقلت",
+    "تصريح",
+    "تصريحات",
     "لـ",
     "via",
     "source",
@@ -151,12 +156,11 @@ def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) 
         sentence = match.group()
         if name_at is not None and not _holds(name_at, match.start(), match.end()) and not _QUOTES.search(sentence):
             continue
-        mentions = names.mentions(sentence)
-        if not mentions:
-            continue
         words = normalize(sentence).split()
-        cues = [k for k, w in enumerate(words) if w in _NORMAL_CUES or w.lstrip("وف") in _NORMAL_CUES]
-        for m in mentions:
+        cues = [k for k, w in enumerate(words) if any(f in _NORMAL_CUES for f in forms(w))]
+        if not cues:  # a credit in the text needs a cue before the name
+            continue
+        for m in names.mentions(sentence, words):
             if m.outlet != own and any(0 <= m.word - k <= _CUE_REACH for k in cues):
                 found.append(Found(m.outlet, "text", sentence.strip(), (match.start(), match.end())))
     return found

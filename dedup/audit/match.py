@@ -104,41 +104,42 @@ def _runs(covered: np.ndarray) -> list[tuple[int, int]]:
 
 @njit(cache=True)
 def _scan_postings(hashes, pages, articles, page_outlet, day, outlets, min_pages):  # pragma: no cover - compiled
-    """Over postings sorted by (n-gram, page): which are their outlet's boilerplate (the n-gram is on
-    ``min_pages`` pages of that outlet), and per n-gram the articles and days of the others."""
+    """Over postings grouped by n-gram: which are their outlet's boilerplate (the n-gram is on
+    ``min_pages`` distinct pages of that outlet), and per n-gram the articles and days of the others."""
     total = hashes.shape[0]
     boiler = np.zeros(total, dtype=np.bool_)
     group_start = np.zeros(total, dtype=np.bool_)
     df = np.zeros(total, dtype=np.int64)
     days = np.zeros(total, dtype=np.int64)
     count = np.zeros(outlets, dtype=np.int64)
+    page_seen = np.full(page_outlet.shape[0], -1, dtype=np.int64)  # the last group that counted a page
+    day_seen = np.full(day.max() + 1 if day.shape[0] else 1, -1, dtype=np.int64)
     start = 0
     while start < total:
-        end = start
+        end = start + 1
         while end < total and hashes[end] == hashes[start]:
             end += 1
         group_start[start] = True
+        if end - start == 1:
+            df[start], days[start] = 1, 1
+            start = end
+            continue
         for i in range(start, end):
-            if i == start or pages[i] != pages[i - 1]:
+            if page_seen[pages[i]] != start:
+                page_seen[pages[i]] = start
                 count[page_outlet[pages[i]]] += 1
+        kept = 0
+        distinct = 0
         for i in range(start, end):
             if count[page_outlet[pages[i]]] >= min_pages:
                 boiler[i] = True
+                continue
+            kept += 1
+            if day_seen[day[articles[i]]] != start:
+                day_seen[day[articles[i]]] = start
+                distinct += 1
         for i in range(start, end):
             count[page_outlet[pages[i]]] = 0
-        kept = 0
-        seen = np.empty(end - start, dtype=np.int64)
-        for i in range(start, end):
-            if not boiler[i]:
-                seen[kept] = day[articles[i]]
-                kept += 1
-        distinct = 0
-        if kept:
-            ordered = np.sort(seen[:kept])
-            distinct = 1
-            for k in range(1, kept):
-                if ordered[k] != ordered[k - 1]:
-                    distinct += 1
         df[start], days[start] = kept, distinct
         start = end
     return boiler, group_start, df, days
@@ -186,8 +187,9 @@ class Matcher:
         page_outlet = np.zeros(len(page_of), dtype=np.int64)
         page_outlet[page] = self.outlet_of
         day = np.array([int(a.published // 86400) for a in articles], dtype=np.int64)
+        day -= day.min(initial=0)
         owner = np.repeat(np.arange(len(articles)), np.diff(offsets))
-        order = np.argsort((sets.astype(np.uint64) << np.uint64(32)) | page[owner].astype(np.uint64), kind="stable")
+        order = np.argsort(sets)
         hashes, owner = sets[order], owner[order]
         boiler, group_start, df, days = _scan_postings(
             hashes, page[owner], owner, page_outlet, day, len(page_outlet), self.opts.boilerplate_min_pages
@@ -236,8 +238,7 @@ class Matcher:
 
     def positions_of(self, words: list[str]) -> Callable[[int], np.ndarray]:
         """A function giving, for an article, the character offsets where one of ``words`` stands."""
-        wanted = np.unique(words_of(words, self.profile).hashes)
-        hit = np.isin(self.words.hashes, wanted)
+        hit = _member(self.words.hashes, np.unique(words_of(words, self.profile).hashes))
         return lambda a: self.words.starts[self.words.of(a)][hit[self.words.of(a)]]
 
     def candidates(self) -> tuple[np.ndarray, np.ndarray]:
@@ -308,6 +309,14 @@ class Matcher:
             elif not boiler[here].all():
                 added += 1
         return matched, added
+
+
+def _member(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which ``values`` are in sorted ``wanted`` (a binary search each: ``np.isin`` sorts both)."""
+    if not len(wanted):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(wanted, values), len(wanted) - 1)
+    return wanted[at] == values
 
 
 def _offsets(owner: np.ndarray, n: int) -> np.ndarray:

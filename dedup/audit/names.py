@@ -33,23 +33,31 @@ AGENCIES: dict[str, tuple[tuple[str, Kind], ...]] = {
         ("أ ف ب", "strong"),
         ("أ.ف.ب", "strong"),
         ("وكالة الصحافة الفرنسية", "strong"),
+        ("الفرنسية", "word"),
         ("AFP", "strong"),
     ),
     "reuters": (("رويترز", "strong"), ("Reuters", "strong")),
-    "dpa": (("د ب أ", "strong"), ("د.ب.أ", "strong"), ("وكالة الأنباء الألمانية", "strong"), ("dpa", "strong")),
+    "dpa": (
+        ("د ب أ", "strong"),
+        ("د.ب.أ", "strong"),
+        ("وكالة الأنباء الألمانية", "strong"),
+        ("الألمانية", "word"),
+        ("dpa", "strong"),
+    ),
     "ap": (("أسوشيتد برس", "strong"), ("أسوشييتد برس", "strong"), ("أ ب", "word"), ("AP", "word")),
     "upi": (("يو بي آي", "strong"), ("UPI", "strong")),
-    "anadolu": (("الأناضول", "word"),),
+    "anadolu": (("الأناضول", "word"), ("وكالة الأناضول", "strong")),
     "mena": (("أ ش أ", "strong"), ("وكالة أنباء الشرق الأوسط", "strong")),
-    "kuna": (("كونا", "strong"),),
-    "wam": (("وام", "strong"),),
-    "petra": (("بترا", "word"),),
-    "qna": (("قنا", "word"),),
-    "saba": (("سبأ", "word"),),
-    "bna": (("بنا", "word"),),
-    "sana": (("سانا", "strong"),),
+    "kuna": (("كونا", "strong"), ("وكالة الأنباء الكويتية", "strong")),
+    "wam": (("وام", "strong"), ("وكالة أنباء الإمارات", "strong")),
+    "petra": (("بترا", "word"), ("وكالة الأنباء الأردنية", "strong")),
+    "qna": (("قنا", "word"), ("وكالة الأنباء القطرية", "strong")),
+    "saba": (("سبأ", "word"), ("وكالة الأنباء اليمنية", "strong")),
+    "bna": (("بنا", "word"), ("وكالة أنباء البحرين", "strong")),
+    "sana": (("سانا", "strong"), ("وكالة الأنباء السورية", "strong")),
     "xinhua": (("شينخوا", "strong"),),
-    "ina": (("واع", "word"),),
+    "ina": (("واع", "word"), ("وكالة الأنباء العراقية", "strong")),
+    "skynews": (("سكاي نيوز", "strong"), ("سكاي نيوز عربية", "strong")),
     "wires": (("وكالات", "word"),),  # "سبق- وكالات:": wire copy of no named agency
 }
 
@@ -73,7 +81,6 @@ KNOWN_OUTLETS: dict[str, tuple[tuple[str, Kind], ...]] = {
 
 PREFIXES = ("صحيفة", "جريدة", "موقع", "وكالة", "قناة", "مجلة", "شبكة", "وكالة أنباء")
 _NORMAL_PREFIXES = frozenset(normalize(p).split()[0] for p in PREFIXES)
-_PROCLITICS = re.compile(r"^(?:[وف]?[بلك]|[وف])(?=..)")
 _BRACKETED = re.compile(r"[(«\"“”]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”“]")
 
 
@@ -149,10 +156,11 @@ class Names:
         outlet, kind = found
         return outlet if kind != "place" or bracketed else None
 
-    def mentions(self, raw: str) -> list[Mention]:
+    def mentions(self, raw: str, words: list[str] | None = None) -> list[Mention]:
         """Outlets named as outlets in a raw sentence: strong names anywhere, the others in brackets
-        or after صحيفة / وكالة / ..., in order of appearance (positions are normalized word indexes)."""
-        words = normalize(raw).split()
+        or after صحيفة / وكالة / ..., in order of appearance (positions index its normalized
+        ``words``, computed when not given)."""
+        words = normalize(raw).split() if words is None else words
         bracketed = {tuple(normalize(m).split()) for m in _BRACKETED.findall(raw)}
         found: list[Mention] = []
         k = 0
@@ -178,13 +186,28 @@ class Names:
 
     def _match(self, words: list[str], k: int) -> tuple[int, str, Kind] | None:
         """The longest name starting at word ``k`` (its first word may carry و ف ب ل ك)."""
-        for first in dict.fromkeys((words[k], _strip(words[k]))):
+        for first in _forms(words[k]):
             for name, outlet, kind in self._first.get(first, ()):
                 if tuple(words[k + 1 : k + len(name)]) == name[1:]:
                     return len(name), outlet, kind
         return None
 
 
+def forms(word: str) -> tuple[str, ...]:
+    """``word`` with and without the proclitics Arabic attaches to it (see :func:`_forms`)."""
+    return _forms(word)
+
+
 def _strip(word: str) -> str:
     """``word`` without the proclitics Arabic writes attached to it (و ف ب ل ك)."""
-    return _PROCLITICS.sub("", word)
+    return _forms(word)[-1]
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    """``word`` as written, then without one and two attached proclitics (و ف, then ب ل ك), as far as
+    it has them and keeps two letters."""
+    if len(word) < 3 or word[0] not in "وفبلك":
+        return (word,)
+    if word[0] in "وف" and word[1] in "بلك" and len(word) > 3:
+        return word, word[1:], word[2:]
+    return word, word[1:]

@@ -8,13 +8,16 @@ Direction, in order of evidence:
 - ``dated``: the earlier one is the source when the two differ by more than ``min_lag_hours``;
 - ``undetermined``: equal (or too close) dates and no text evidence; the first in the input is
   listed as the source.
-Relation: ``shared_source`` when a news agency's own item in the input is linked to both, when
+Relation: ``shared_source`` when a news agency's own item in the input shares text with both, when
 both credit the same third party, when the source itself credits a third party (an agency or
-another outlet) for its text, or when the copy credits a news agency for it; else ``copy``.
+another outlet) for its text, when the copy credits a news agency for it, when a third article
+that shares text with both is signed by an agency (byline, dateline), or when the shared text is
+an official statement (``common_source`` = ``statement``); else ``copy``.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import datetime, timezone
 
@@ -62,19 +65,62 @@ def _orient(a: Article, b: Article, credits: dict[int, list[Found]], names: Name
     return a, b, "undetermined"
 
 
+# An official statement or press release: both papers ran the issuer's text.
+_STATEMENT = re.compile(r"\bبيان(?:ا|ها|ه|ات)?\b|تصريح صحفي|المتحدث الرسمي|نسخة منه")
+
+
+class _Evidence:
+    """What says whose text an article carries: its credits, and the articles it shares text with."""
+
+    def __init__(self, links: list[Link], articles: list[Article], credits: dict[int, list[Found]], names: Names):
+        self.articles, self.credits, self.agencies = articles, credits, names.agencies
+        self.neighbours: dict[int, set[int]] = defaultdict(set)
+        for link in links:
+            self.neighbours[link.a].add(link.b)
+            self.neighbours[link.b].add(link.a)
+
+    def signed_by(self, i: int) -> list[str]:
+        """The agencies whose text article ``i`` is: its own outlet, or its byline, dateline or tag."""
+        own = [self.articles[i].outlet] if self.articles[i].outlet in self.agencies else []
+        return own + [f.outlet for f in self.credits[i] if f.where != "text" and f.outlet in self.agencies]
+
+    def relation(self, source: Article, copy: Article, own: list[Found], shared_text: str) -> tuple[str, str]:
+        """(``copy`` or ``shared_source``, the common source or "")."""
+        if source.outlet in self.agencies:
+            return "copy", ""  # the agency's own item and a copy of it
+        third = (self.neighbours[source.index] & self.neighbours[copy.index]) - {source.index, copy.index}
+        items = sorted(t for t in third if self.articles[t].outlet in self.agencies)
+        if items:  # the agency's own item is in the input, and shares text with both
+            return "shared_source", self.articles[items[0]].outlet
+        if any(f.outlet == source.outlet for f in own):
+            return "copy", ""  # the copy, in its own words, names the source itself
+        pair = {source.outlet, copy.outlet}
+        copy_names = [f.outlet for f in self.credits[copy.index] if f.outlet not in pair]
+        source_names = [f.outlet for f in self.credits[source.index] if f.outlet not in pair]
+        both = [o for o in source_names if o in copy_names]
+        # The source credits a third party for its text, or the copy credits an agency for it, or an
+        # article that shares text with both is signed by an agency.
+        evidence = (
+            both
+            or source_names
+            or [o for o in copy_names if o in self.agencies]
+            or [o for t in sorted(third) for o in self.signed_by(t)]
+        )
+        if evidence:
+            return "shared_source", evidence[0]
+        if _STATEMENT.search(shared_text):
+            return "shared_source", "statement"
+        return "copy", ""
+
+
 def pairs_of(
     links: list[Link], matcher: Matcher, credits: dict[int, list[Found]], names: Names, opts: AuditOptions
 ) -> list[Pair]:
     """Each link as a source → copy pair with its extent, direction, relation and credit."""
-    articles = matcher.articles
-    agency_neighbours: dict[int, set[int]] = defaultdict(set)
-    for link in links:
-        for x, y in ((link.a, link.b), (link.b, link.a)):
-            if articles[y].outlet in names.agencies and articles[x].outlet != articles[y].outlet:
-                agency_neighbours[x].add(y)
+    evidence = _Evidence(links, matcher.articles, credits, names)
     out = []
     for link in links:
-        a, b = articles[link.a], articles[link.b]
+        a, b = matcher.articles[link.a], matcher.articles[link.b]
         source, copy, direction = _orient(a, b, credits, names, opts)
         flip = source is b
         size_s, size_c = (link.size_b, link.size_a) if flip else (link.size_a, link.size_b)
@@ -83,7 +129,8 @@ def pairs_of(
         copy_share = round(link.shared / max(size_c, 1), 4)
         jaccard = round(link.shared / max(size_s + size_c - link.shared, 1), 4)
         own = own_credits(credits[copy.index], spans_c)
-        relation, common = _relation(source, copy, credits, own, agency_neighbours, articles, names.agencies)
+        shared_text = " ".join(source.text[x:y] for x, y in spans_s)
+        relation, common = evidence.relation(source, copy, own, shared_text)
         credit = credit_of(own, {source.outlet, common} - {""})
         matched, added = matcher.paragraph_counts(copy.index, spans_c)
         out.append(
@@ -106,34 +153,6 @@ def pairs_of(
         )
     out.sort(key=lambda p: (p.source.published, p.source.index, p.copy.published, p.copy.index))
     return out
-
-
-def _relation(
-    source: Article,
-    copy: Article,
-    credits: dict[int, list[Found]],
-    own: list[Found],
-    agency_neighbours: dict[int, set[int]],
-    articles: list[Article],
-    agencies: frozenset[str],
-) -> tuple[str, str]:
-    """(``copy`` or ``shared_source``, the common source's outlet id or "")."""
-    if source.outlet in agencies:
-        return "copy", ""  # the agency's own item and a copy of it
-    third = agency_neighbours.get(source.index, set()) & agency_neighbours.get(copy.index, set())
-    if third:  # the agency's own item is in the input, linked to both
-        return "shared_source", articles[min(third)].outlet
-    pair = {source.outlet, copy.outlet}
-    if any(f.outlet == source.outlet for f in own):
-        return "copy", ""  # the copy, in its own words, names the source itself
-    copy_names = [f.outlet for f in credits[copy.index] if f.outlet not in pair]
-    source_names = [f.outlet for f in credits[source.index] if f.outlet not in pair]
-    both = [o for o in source_names if o in copy_names]
-    # The source credits a third party for its text, or the copy credits an agency for the shared text.
-    evidence = both or source_names or [o for o in copy_names if o in agencies]
-    if evidence:
-        return "shared_source", evidence[0]
-    return "copy", ""
 
 
 def clusters(pairs: list[Pair], n: int, names: Names) -> list[dict]:
