@@ -91,7 +91,7 @@ def print_table(headers: list[str], rows: list[list]) -> None:
 
 
 def saudinewsnet_jsonl(dest: Path, limit: int | None = None) -> Path:
-    """SaudiNewsNet as a corpus JSONL (id, outlet, url, published, title, text), written once and reused."""
+    """SaudiNewsNet as a corpus JSONL (id, outlet, url, published, title, author, text), written once and reused."""
     if dest.exists():
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +104,7 @@ def saudinewsnet_jsonl(dest: Path, limit: int | None = None) -> Path:
                 "url": article.get("url"),
                 "published": (article.get("date_extracted") or "").replace(" ", "T"),
                 "title": article.get("title"),
+                "author": article.get("author"),
                 "text": article.get("content"),
             }
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -344,8 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--template-days",
         type=int,
-        default=4,
-        help="an n-gram seen on this many days is a template or formula, not evidence (default 4)",
+        default=6,
+        help="an n-gram seen on this many days is a template or formula, not evidence (default 6)",
     )
     audit.add_argument("--max-df", type=int, default=100, help="an n-gram in more articles is common (default 100)")
     audit.add_argument(

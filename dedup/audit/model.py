@@ -19,7 +19,7 @@ class AuditOptions:
     min_containment: float = 0.5
     min_passage_words: int = 30
     boilerplate_min_pages: int = 3
-    template_days: int = 4
+    template_days: int = 6
     max_df: int = 100
     min_lag_hours: float = 0.0
     outlet_field: str = "outlet"
