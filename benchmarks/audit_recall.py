@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import print_table, save_plot, saudinewsnet_jsonl, write_results
+from _common import print_table, saudinewsnet_jsonl, save_plot, write_results
 
 from dedup.audit import AuditOptions, run_audit
 from dedup.audit.load import crawl_duplicates, load_articles
