@@ -1,46 +1,33 @@
-"""Partial-copy detection and matched spans on ExAraPlagDet-2015 (dev): passages copied into longer documents.
+"""Partial-copy detection and matched spans on ExAraPlagDet-2015 (dev): passages copied into longer
+documents, found by the library's own audit (``dedup audit``'s matching, not a copy of it).
 
-Each document is cut into overlapping windows of words; windows of suspicious documents are matched to
-windows of source documents by containment of their word n-gram sets (3-grams; 1-grams, bags of words,
-for shuffled words) with MinHash LSH candidates and exact verification; the matched windows of one
-(suspicious, source) pair merge into reported spans.
-Scored against the 795 annotated cases: a case is detected when a reported span of the right source
-overlaps it (recall by obfuscation class; precision over reported spans), and at character level as
-PAN's plagdet does (the share of case characters covered, and of reported characters inside a case).
+Every source and suspicious document becomes an article of its own outlet (sources dated a day
+before the suspicious documents); the audit links pairs by shared rare word n-grams and reports
+``copy_spans`` in the suspicious document. Scored against the 795 annotated cases: a case is
+detected when a reported span of the right source overlaps it (recall by obfuscation class;
+precision over reported spans), and at character level as PAN's plagdet does (the share of case
+characters covered, and of reported characters inside a case).
 
-Run: python benchmarks/plagdet.py [--window 30 --threshold 0.5]
-Writes benchmarks/results/plagdet.json and plagdet.png.
+Run: python benchmarks/plagdet.py   (writes benchmarks/results/plagdet.json and plagdet.png)
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
-import re
+import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 from _common import SHARED, print_table, save_plot, write_results
 
-from dedup.config import DedupConfig, LSHConfig, ShingleConfig
-from dedup.pipeline import Pipeline
+from dedup.audit import AuditOptions, run_audit
+from dedup.config import DedupConfig, ShingleConfig
 
 DATA = SHARED / "exaraplagdet-dev"
-_WORD = re.compile(r"\S+")
-
-
-def windows(text: str, size: int) -> list[tuple[int, int, str]]:
-    """(start, end, text) of windows of ``size`` words, half overlapping; a short text is one window."""
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-    if not words:
-        return []
-    starts = range(0, max(1, len(words) - size // 2), max(1, size // 2))
-    out = []
-    for k in starts:
-        first, last = words[k], words[min(k + size, len(words)) - 1]
-        out.append((first[0], last[1], text[first[0] : last[1]]))
-    return out
 
 
 def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -53,30 +40,32 @@ def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
-def detect(size: int, threshold: float, n: int = 3) -> tuple[dict, float]:
-    """Reported spans: {(suspicious, source): [(start, end) in the suspicious document]}."""
-    owners, spans, texts = [], [], []
-    names = {
-        "susp": sorted((DATA / "suspicious-documents").glob("*.txt")),
-        "src": sorted((DATA / "source-documents").glob("*.txt")),
-    }
-    for kind, files in names.items():
-        for path in files:
-            for start, end, text in windows(path.read_text(encoding="utf-8"), size):
-                owners.append((kind, path.name))
-                spans.append((start, end))
-                texts.append(text)
-    start_time = time.perf_counter()
-    cfg = DedupConfig(shingle=ShingleConfig(n=n), lsh=LSHConfig(threshold=threshold, verify="containment"))
-    pipeline = Pipeline(cfg)
-    pairs, _ = pipeline.similar_in_batch(pipeline.sign(texts))
-    seconds = time.perf_counter() - start_time
+def corpus(dest: Path) -> Path:
+    """The sources (2015-01-01) and suspicious documents (2015-01-02) as audit articles, one outlet each."""
+    with dest.open("w", encoding="utf-8") as handle:
+        for kind, day in (("source-documents", "2015-01-01"), ("suspicious-documents", "2015-01-02")):
+            for path in sorted((DATA / kind).glob("*.txt")):
+                text = path.read_text(encoding="utf-8")
+                row = {"id": path.name, "outlet": path.name, "published": f"{day}T00:00:00", "text": text}
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return dest
+
+
+def detect(n: int, passage: int, containment: float) -> tuple[dict, float]:
+    """Reported spans: {(suspicious, source): [(start, end) in the suspicious document]}, and seconds."""
+    work = Path(tempfile.mkdtemp(prefix="dedup-plagdet-"))
+    articles = corpus(work / "articles.jsonl")
+    cfg = DedupConfig(shingle=ShingleConfig(n=n))
+    opts = AuditOptions(min_passage_words=passage, min_containment=containment)
+    start = time.perf_counter()
+    run_audit(articles, work / "audit", cfg, opts)
+    seconds = time.perf_counter() - start
     found = defaultdict(list)
-    for i, j in pairs.tolist():
-        ki, kj = owners[i][0], owners[j][0]
-        if {ki, kj} == {"susp", "src"}:
-            s, d = (i, j) if ki == "susp" else (j, i)
-            found[(owners[s][1], owners[d][1])].append(spans[s])
+    with (work / "audit" / "pairs.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["copy_id"].startswith("suspicious") and row["source_id"].startswith("source"):
+                spans = [tuple(map(int, part.split("-"))) for part in row["copy_spans"].split(";") if part]
+                found[(row["copy_id"], row["source_id"])] += spans
     return {key: merge(value) for key, value in found.items()}, seconds
 
 
@@ -115,25 +104,23 @@ def score(found: dict, cases: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--window", type=int, default=30)
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--ngram", type=int, default=3)
+    parser.add_argument("--min-passage-words", type=int, default=20)
     args = parser.parse_args()
     cases = [json.loads(line) for line in (DATA / "cases.jsonl").read_text(encoding="utf-8").splitlines()]
     runs = []
-    settings = {(args.window, args.threshold, 3), (20, 0.5, 3), (30, 0.3, 3), (50, 0.5, 3), (30, 0.7, 1), (30, 0.8, 1)}
-    # 1-grams (bags of words) are for shuffled words; they need a higher containment to stay precise.
-    for size, threshold, n in sorted(settings):
-        found, seconds = detect(size, threshold, n)
-        runs.append({"window": size, "threshold": threshold, "ngram": n, "seconds": seconds, **score(found, cases)})
+    settings = {(args.ngram, args.min_passage_words, 0.5), (3, 30, 0.5), (5, 30, 0.5), (2, 20, 0.5)}
+    for n, passage, containment in sorted(settings):
+        found, seconds = detect(n, passage, containment)
+        runs.append({"ngram": n, "min_passage_words": passage, "seconds": seconds, **score(found, cases)})
     classes = list(runs[0]["recall_by_obfuscation"])
-    print(f"ExAraPlagDet-2015 dev: {len(cases)} cases; containment of word n-gram sets of word windows")
+    print(f"ExAraPlagDet-2015 dev: {len(cases)} cases; dedup audit's shared rare word n-grams and spans")
     print_table(
-        ["window", "threshold", "n", "case recall", *classes, "span precision", "char recall", "char precision", "s"],
+        ["n", "passage words", "case recall", *classes, "span precision", "char recall", "char precision", "s"],
         [
             [
-                r["window"],
-                r["threshold"],
                 r["ngram"],
+                r["min_passage_words"],
                 f"{r['case_recall']:.3f}",
                 *[f"{r['recall_by_obfuscation'][c]:.2f}" for c in classes],
                 f"{r['span_precision']:.3f}",
@@ -163,7 +150,7 @@ def _plot(runs: list[dict], classes: list[str]) -> None:
             xs,
             [r["recall_by_obfuscation"][c] for c in classes],
             width,
-            label=f"{r['ngram']}-grams, window {r['window']}, ≥ {r['threshold']}",
+            label=f"{r['ngram']}-grams, passages of {r['min_passage_words']} words",
         )
     ax.set_xticks(np.arange(len(classes)) + 0.4 - width / 2, classes, rotation=15)
     ax.set_ylabel("cases detected")

@@ -27,6 +27,7 @@ from dedup.words import Words, ngram_hashes, words_of
 __all__ = ["Link", "Matcher"]
 
 _GAP = 3  # covered word runs this close merge into one span (a replaced word breaks none)
+_MIN_SPAN_WORDS = 8  # a shorter run is a stock phrase met by chance ("وارتفع سعر الذهب في"), not a span
 
 
 @dataclass(frozen=True)
@@ -286,7 +287,7 @@ class Matcher:
         part = self.words.of(a)
         count = part.stop - part.start
         covered = _covered_words(self.ngrams[part], self.valid[part], shared, self.n, count)
-        runs = _runs(covered)
+        runs = [(f, last) for f, last in _runs(covered) if last - f + 1 >= min(_MIN_SPAN_WORDS, count)]
         starts, ends = self.words.starts[part], self.words.ends[part]
         spans = [(int(starts[f]), int(ends[last])) for f, last in runs]
         return spans, max((int(covered[f : last + 1].sum()) for f, last in runs), default=0)
