@@ -27,7 +27,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from _common import print_table, save_plot, saudinewsnet_jsonl, write_results
+from _common import print_table, saudinewsnet_jsonl, save_plot, write_results
 
 from dedup.audit import run_audit
 from dedup.audit.attribution import _BYLINE_PARTS, found_in
