@@ -2,8 +2,8 @@
 (copy / shared_source), on a labeled set built from SaudiNewsNet.
 
 Two parts:
-- planted: 300 real articles whose text names no outlet (no dateline of their own) as sources, under their own outlet or renamed to pan-Arab outlets that
-  only the input's `outlet` field knows ("الجزيرة نت", "سكاي نيوز عربية", "روسيا اليوم", ...); each
+- planted: 300 real articles whose text names no outlet (no dateline of their own) as sources,
+  under their own outlet or renamed to pan-Arab outlets that only the input's `outlet` field knows ("الجزيرة نت", "سكاي نيوز عربية", "روسيا اليوم", ...); each
   gets one copy on a farm, three hours later: credited in one of ten republisher phrasings or in the
   byline, crediting another outlet, uncredited, or uncredited but carrying an ordinary word that is
   also an outlet's name (سوق عكاظ، القطاعات الاقتصادية، الشرق الأوسط the region, سبق the verb, the
