@@ -2,14 +2,15 @@
 (copy / shared_source), on a labeled set built from SaudiNewsNet.
 
 Two parts:
-- planted: 300 real articles whose text names no outlet (no dateline of their own) as sources,
-  under their own outlet or renamed to pan-Arab outlets that only the input's `outlet` field
-  knows ("الجزيرة نت", "سكاي نيوز عربية", "روسيا اليوم", ...); each gets one copy on a farm, three hours later: credited in one of ten republisher phrasings or in the
-  byline, crediting another outlet, uncredited, or uncredited but carrying an ordinary word that is
-  also an outlet's name (سوق عكاظ، القطاعات الاقتصادية، الشرق الأوسط the region, سبق the verb, the
-  farm's own name). Sources bylined by the Saudi Press Agency ("واس - الرياض") make the relation
-  `shared_source` (was), unless the copy credits the paper it took the text from; the others are
-  `copy`. Labels are known by construction.
+- planted: 300 real articles whose text names no outlet (no dateline of their own) as sources, under
+  their own outlet or renamed to pan-Arab outlets that only the input's `outlet` field knows
+  ("الجزيرة نت", "سكاي نيوز عربية", "روسيا اليوم", ...); each gets one copy on a farm, three hours
+  later: credited in one of ten republisher phrasings or in the byline, crediting another outlet,
+  uncredited, or uncredited but carrying an ordinary word that is also an outlet's name (سوق عكاظ،
+  القطاعات الاقتصادية، الشرق الأوسط the region, سبق the verb, the farm's own name). Sources bylined
+  by the Saudi Press Agency ("واس - الرياض") make the relation `shared_source` (was), unless the
+  copy credits the paper it took the text from; the others are `copy`. Labels are known by
+  construction.
 - bylines: real cross-outlet pairs of the full audit whose two bylines both name one agency (and
   nothing else): both ran that agency's text, so the relation is `shared_source` with it, and the
   copy credits it in its byline.
