@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.audit.model import Article, Credit, Span
-from dedup.audit.names import Names, forms
+from dedup.audit.names import Names, with_proclitics
 from dedup.normalize import normalize
 
 __all__ = ["Found", "credit_of", "found_in", "own_credits"]
@@ -59,7 +59,7 @@ _CUES = (
     "via",
     "source",
 )
-_NORMAL_CUES = frozenset(word for cue in _CUES for word in normalize(cue).split())
+_CUE_FORMS = with_proclitics(word for cue in _CUES for word in normalize(cue).split())
 _CUE_REACH = 6  # an outlet named at most this many words after a cue
 _SENTENCES = re.compile(r"[^.!؟?\n]+[.!؟?]*")
 _BYLINE_PARTS = re.compile(r"\s*(?:[-–—ـ:/|،,]+|(?<!\S)من(?!\S))\s*")
@@ -69,7 +69,6 @@ _LEADING_GROUP = re.compile(r"\s*[(«\"“]\s*[^()«»\"“”\n]{2,40}?\s*[)»\
 _CLOSES = re.compile(r"[)»\"”]\s*$")
 _NAME_WORDS = 4
 _TAG_WORDS = 8
-_QUOTES = re.compile(r"[(«\"“”]")
 
 
 @dataclass(frozen=True)
@@ -154,10 +153,14 @@ def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) 
             found += [Found(o, "tag", last.strip(), (start, end)) for o in tag]
     for match in _SENTENCES.finditer(article.text):
         sentence = match.group()
-        if name_at is not None and not _holds(name_at, match.start(), match.end()) and not _QUOTES.search(sentence):
+        if not (
+            name_at is None
+            or _holds(name_at, match.start(), match.end())
+            or any(names.called(group) for group in _GROUP.findall(sentence))
+        ):
             continue
         words = normalize(sentence).split()
-        cues = [k for k, w in enumerate(words) if any(f in _NORMAL_CUES for f in forms(w))]
+        cues = [k for k, w in enumerate(words) if w in _CUE_FORMS]
         if not cues:  # a credit in the text needs a cue before the name
             continue
         for m in names.mentions(sentence, words):

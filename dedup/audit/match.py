@@ -65,17 +65,46 @@ def _posting_pairs(articles, starts, ends):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _covered_words(ngrams, valid, shared, n, count):  # pragma: no cover - compiled
-    """Which of ``count`` words lie under an n-gram in the sorted ``shared`` set."""
+def _shared_runs(ngrams, valid, shared, n, gap, min_words):  # pragma: no cover - compiled
+    """Runs ``[first, last]`` of words under an n-gram of the sorted ``shared`` set, merged across
+    gaps of up to ``gap`` words, the runs shorter than ``min_words`` left out; and the most words
+    covered in one run."""
+    count = ngrams.shape[0]
     covered = np.zeros(count, dtype=np.bool_)
     for j in range(count):
-        if not valid[j]:
+        if valid[j]:
+            k = np.searchsorted(shared, ngrams[j])
+            if k < shared.shape[0] and shared[k] == ngrams[j]:
+                for t in range(j, min(j + n, count)):
+                    covered[t] = True
+    firsts = np.empty(count, dtype=np.int64)
+    lasts = np.empty(count, dtype=np.int64)
+    runs = 0
+    j = 0
+    while j < count:
+        if not covered[j]:
+            j += 1
             continue
-        k = np.searchsorted(shared, ngrams[j])
-        if k < shared.shape[0] and shared[k] == ngrams[j]:
-            for t in range(j, min(j + n, count)):
-                covered[t] = True
-    return covered
+        end = j
+        while end + 1 < count and covered[end + 1]:
+            end += 1
+        if runs and j - lasts[runs - 1] - 1 <= gap:
+            lasts[runs - 1] = end
+        else:
+            firsts[runs], lasts[runs] = j, end
+            runs += 1
+        j = end + 1
+    keep = 0
+    longest = 0
+    for r in range(runs):
+        if lasts[r] - firsts[r] + 1 >= min(min_words, count):
+            firsts[keep], lasts[keep] = firsts[r], lasts[r]
+            keep += 1
+            inside = 0
+            for t in range(firsts[r], lasts[r] + 1):
+                inside += covered[t]
+            longest = max(longest, inside)
+    return firsts[:keep], lasts[:keep], longest
 
 
 @njit(cache=True)
@@ -89,18 +118,6 @@ def _in_own_set(ngrams, owner, values, offsets):  # pragma: no cover - compiled
         k = lo + np.searchsorted(values[lo:hi], ngrams[j])
         out[j] = k < hi and values[k] == ngrams[j]
     return out
-
-
-def _runs(covered: np.ndarray) -> list[tuple[int, int]]:
-    """Runs of covered words ``[first, last]``, merged across gaps of up to ``_GAP`` words."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], covered.astype(np.int8), [0]))))
-    runs: list[list[int]] = []
-    for first, end in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
-        if runs and first - runs[-1][1] - 1 <= _GAP:
-            runs[-1][1] = end - 1
-        else:
-            runs.append([first, end - 1])
-    return [(a, b) for a, b in runs]
 
 
 @njit(cache=True)
@@ -177,15 +194,8 @@ class Matcher:
         A page is an outlet's article with a title of its own: reposts under one title count once.
         """
         articles = self.articles
-        page_of: dict[tuple[str, str], int] = {}
-        page = np.array(
-            [
-                page_of.setdefault((a.outlet, profile.normalize(a.title) or f"#{a.index}"), len(page_of))
-                for a in articles
-            ],
-            dtype=np.int64,
-        )
-        page_outlet = np.zeros(len(page_of), dtype=np.int64)
+        page = self._pages(profile)
+        page_outlet = np.zeros(page.max(initial=-1) + 1, dtype=np.int64)
         page_outlet[page] = self.outlet_of
         day = np.array([int(a.published // 86400) for a in articles], dtype=np.int64)
         day -= day.min(initial=0)
@@ -206,6 +216,19 @@ class Matcher:
         bounds = np.flatnonzero(np.concatenate(([True], kept_hashes[1:] != kept_hashes[:-1], [True])))
         rare = (owner[keep], bounds[:-1], bounds[1:])
         return in_boilerplate, rare, np.sort(hashes[starts[common]])
+
+    def _pages(self, profile: Profile) -> np.ndarray:
+        """Each article's page number: one per outlet and normalized title (an untitled article is a page)."""
+        titles = words_of([a.title for a in self.articles], profile)
+        with np.errstate(over="ignore"):
+            mixed = titles.hashes * np.uint64(0x9E3779B97F4A7C15) + np.arange(len(titles.hashes), dtype=np.uint64)
+            mixed -= np.repeat(titles.offsets[:-1].astype(np.uint64), np.diff(titles.offsets))
+            keys = np.zeros(len(self.articles), dtype=np.uint64)
+            np.add.at(keys, np.repeat(np.arange(len(self.articles)), np.diff(titles.offsets)), mixed)
+        untitled = np.diff(titles.offsets) == 0
+        key = np.stack([self.outlet_of, keys.view(np.int64)], axis=1)
+        key[untitled, 1] = -1 - np.flatnonzero(untitled)
+        return np.unique(key, axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
     def _covered_by(self, positions: np.ndarray) -> np.ndarray:
         """Words under an n-gram starting at one of ``positions`` (a mask over word positions)."""
@@ -283,33 +306,29 @@ class Matcher:
         return self.sets[self.set_offsets[a] : self.set_offsets[a + 1]]
 
     def _spans(self, a: int, shared: np.ndarray) -> tuple[list[Span], int]:
-        """Character spans of article ``a``'s words under a ``shared`` n-gram, and the longest run in words."""
+        """Character spans of article ``a``'s words under a ``shared`` n-gram, and its longest run in words."""
         part = self.words.of(a)
-        count = part.stop - part.start
-        covered = _covered_words(self.ngrams[part], self.valid[part], shared, self.n, count)
-        runs = [(f, last) for f, last in _runs(covered) if last - f + 1 >= min(_MIN_SPAN_WORDS, count)]
-        starts, ends = self.words.starts[part], self.words.ends[part]
-        spans = [(int(starts[f]), int(ends[last])) for f, last in runs]
-        return spans, max((int(covered[f : last + 1].sum()) for f, last in runs), default=0)
+        firsts, lasts, longest = _shared_runs(
+            self.ngrams[part], self.valid[part], shared, self.n, _GAP, _MIN_SPAN_WORDS
+        )
+        starts, ends = self.words.starts[part][firsts], self.words.ends[part][lasts]
+        return list(zip(starts.tolist(), ends.tolist(), strict=True)), int(longest)
 
     def paragraph_counts(self, a: int, spans: list[Span]) -> tuple[int, int]:
         """Paragraphs (lines) of article ``a`` at least half inside ``spans`` (matched), and the others
         that are not boilerplate (added): the same evidence as the spans."""
         part = self.words.of(a)
-        inside = np.zeros(part.stop - part.start, dtype=bool)
         starts = self.words.starts[part]
+        edges = np.zeros(len(starts) + 1, dtype=np.int64)
         for s, e in spans:
-            inside |= (starts >= s) & (starts < e)
-        lines = self.words.lines[part]
-        boiler = self.boilerplate[part]
-        matched = added = 0
-        for line in np.unique(lines).tolist():
-            here = lines == line
-            if inside[here].mean() >= 0.5:
-                matched += 1
-            elif not boiler[here].all():
-                added += 1
-        return matched, added
+            edges[np.searchsorted(starts, s)] += 1
+            edges[np.searchsorted(starts, e)] -= 1
+        inside = np.cumsum(edges[:-1]) > 0
+        line = np.unique(self.words.lines[part], return_inverse=True)[1]
+        words = np.bincount(line)
+        matched = np.bincount(line, weights=inside) * 2 >= words
+        boiler = np.bincount(line, weights=self.boilerplate[part]) == words
+        return int(matched.sum()), int((~matched & ~boiler).sum())
 
 
 def _member(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:

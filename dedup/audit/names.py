@@ -16,11 +16,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urlsplit
 
 from dedup.normalize import normalize
 
-__all__ = ["AGENCIES", "KNOWN_OUTLETS", "Mention", "Names", "domain_of"]
+__all__ = ["AGENCIES", "KNOWN_OUTLETS", "Mention", "Names", "domain_of", "with_proclitics"]
 
 Kind = Literal["strong", "word", "place"]
 
@@ -84,13 +83,13 @@ _NORMAL_PREFIXES = frozenset(normalize(p).split()[0] for p in PREFIXES)
 _BRACKETED = re.compile(r"[(«\"“”]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”“]")
 
 
+_HOST = re.compile(r"^(?:[a-zA-Z][\w+.-]*:)?//(?:[^@/?#]*@)?([^:/?#]+)")
+
+
 def domain_of(url: str) -> str:
     """The site of ``url`` without ``www.``: ``alweeam.com.sa``; empty when there is none."""
-    try:
-        host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
-    except ValueError:
-        return ""
-    return host.removeprefix("www.")
+    found = _HOST.match(url.strip())
+    return found.group(1).lower().removeprefix("www.") if found else ""
 
 
 @dataclass(frozen=True)
@@ -141,8 +140,7 @@ class Names:
         """Every normalized word that may begin a strong name or is a صحيفة-like noun, with the
         proclitics Arabic attaches to it: a sentence without one (nor brackets) names no outlet."""
         strong = {first for first, entries in self._first.items() if any(k == "strong" for _, _, k in entries)}
-        firsts = strong | _NORMAL_PREFIXES
-        return sorted({f"{c}{w}" for w in firsts for c in ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل")})
+        return sorted(with_proclitics(strong | _NORMAL_PREFIXES))
 
     def called(self, part: str) -> str | None:
         """The outlet a whole dateline or byline part names, e.g. "واس" or "«عكاظ»" or "صحيفة الوطن"."""
@@ -193,9 +191,9 @@ class Names:
         return None
 
 
-def forms(word: str) -> tuple[str, ...]:
-    """``word`` with and without the proclitics Arabic attaches to it (see :func:`_forms`)."""
-    return _forms(word)
+def with_proclitics(words: Iterable[str]) -> frozenset[str]:
+    """``words`` as written and with each combination of proclitics Arabic attaches (و ف, ب ل ك)."""
+    return frozenset(f"{c}{w}" for w in words for c in ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل"))
 
 
 def _strip(word: str) -> str:
