@@ -8,6 +8,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -15,12 +16,13 @@ from tqdm import tqdm
 from dedup.audit.attribution import found_in
 from dedup.audit.load import crawl_duplicates, load_articles
 from dedup.audit.match import Matcher
-from dedup.audit.model import AuditOptions, Pair, Span
+from dedup.audit.model import Article, AuditOptions, Pair, Span
 from dedup.audit.names import AGENCIES, Names
 from dedup.audit.origin import clusters, iso, pairs_of
 from dedup.audit.report import render_pages, render_report
 from dedup.config import DedupConfig
 from dedup.normalize import get_profile
+from dedup.records import Rejected
 from dedup.textio import RunError, check_out, prepare_out, publish, write_csv
 
 __all__ = ["PAIR_COLUMNS", "run_audit"]
@@ -119,6 +121,20 @@ class _Stages:
         self.bar.close()
 
 
+@dataclass
+class _Result:
+    """What the stages found, for the writers."""
+
+    loaded: list[Article]
+    rejected: list[Rejected]
+    file_errors: list[str]
+    crawled: list[tuple[Article, Article]]
+    matcher: Matcher
+    cross: list[Pair]
+    same: list[Pair]
+    groups: list[dict]
+
+
 def run_audit(
     input_path: str | Path,
     out: str | Path,
@@ -154,78 +170,79 @@ def run_audit(
             cross = [p for p in pairs if p.cross_outlet]
             same = [p for p in pairs if not p.cross_outlet]
             groups = clusters(cross, len(articles), names)
-        with stage("write"):
-            summary = _write(out, input_path, cfg, opts, locals())
+        result = _Result(loaded, rejected, file_errors, crawled, matcher, cross, same, groups)
+        tmp = prepare_out(out, [input_path])
+        try:
+            with stage("write"):
+                summary = _write(tmp, input_path, cfg, opts, result)
+            summary["timings_s"] = {**stage.seconds, "total": round(time.perf_counter() - start, 3)}
+            (tmp / "manifest.json").write_text(
+                json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            )
+            publish(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     finally:
         stage.close()
-    summary["timings_s"] = {**stage.seconds, "total": round(time.perf_counter() - start, 3)}
     return summary
 
 
-def _write(out: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptions, run: dict) -> dict:
-    """Every output file, written into a temporary folder that replaces ``out`` at the end."""
-    cross, same, matcher = run["cross"], run["same"], run["matcher"]
-    tmp = prepare_out(out, [input_path])
-    try:
-        write_csv(tmp / "pairs.csv", PAIR_COLUMNS, [_pair_row(p) for p in cross])
-        write_csv(tmp / "same_outlet_pairs.csv", PAIR_COLUMNS, [_pair_row(p) for p in same])
-        matrix = _outlet_matrix(cross)
-        matrix_columns = ["source_outlet", "copy_outlet", "pairs", "copy", "shared_source"]
-        write_csv(tmp / "outlets.csv", [*matrix_columns, "credited", "credited_other", "uncredited"], matrix)
-        write_csv(tmp / "boilerplate.csv", ["outlet", "pages", "text"], matcher.boilerplate_rows)
-        write_csv(
-            tmp / "crawl_duplicates.csv",
-            ["id", "first_id", "outlet", "url", "first_url"],
-            [[d.id, f.id, d.outlet, d.url, f.url] for d, f in run["crawled"]],
-        )
-        write_csv(
-            tmp / "rejected.csv",
-            ["where", "line", "id", "kind", "reason"],
-            [[r.file, r.line, r.id or "", r.kind, r.reason] for r in run["rejected"]],
-        )
-        groups = run["groups"]
-        (tmp / "clusters.json").write_text(json.dumps(groups, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        loaded, rejected = run["loaded"], run["rejected"]
-        summary = {
-            "tool": "dedup",
-            "input": str(input_path),
-            "counts": {
-                "read": len(loaded) + len(rejected),
-                "articles": len(loaded),
-                "rejected": len(rejected),
-                "crawl_duplicates": len(run["crawled"]),
-            },
-            "rejected_by_reason": _count(r.kind for r in rejected),
-            "file_errors": run["file_errors"],
-            "pairs": len(cross),
-            "same_outlet_pairs": len(same),
-            "attribution": _count(p.credit.status for p in cross),
-            "relation": _count(p.relation for p in cross),
-            "direction": _count(p.direction for p in cross),
-            "extent": _count(p.extent for p in cross),
-            "clusters": len(groups),
-            "boilerplate_paragraphs": len(matcher.boilerplate_rows),
-            "agencies": sorted(AGENCIES),
-            "rules": "an agency's own item is the origin of its wire text, even when crawled later; "
-            "dates are crawl or publication times as given, equal dates leave the direction undetermined",
-            "settings": {
-                "profile": cfg.profile,
-                "ngram": cfg.shingle.n,
-                "audit": {k: v for k, v in vars(opts).items() if k != "fields"},
-            },
-        }
-        shown = _by_cluster(cross, groups)
-        (tmp / "report.html").write_text(
-            render_report(summary, shown, matrix, matcher.boilerplate_rows, groups), encoding="utf-8"
-        )
-        (tmp / "pairs").mkdir()
-        for name, page in render_pages(shown).items():
-            (tmp / name).write_text(page, encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        publish(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def _write(tmp: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptions, run: _Result) -> dict:
+    """Every output file but the manifest into folder ``tmp``; the manifest's content."""
+    cross, same, matcher = run.cross, run.same, run.matcher
+    write_csv(tmp / "pairs.csv", PAIR_COLUMNS, [_pair_row(p) for p in cross])
+    write_csv(tmp / "same_outlet_pairs.csv", PAIR_COLUMNS, [_pair_row(p) for p in same])
+    matrix = _outlet_matrix(cross)
+    matrix_columns = ["source_outlet", "copy_outlet", "pairs", "copy", "shared_source"]
+    write_csv(tmp / "outlets.csv", [*matrix_columns, "credited", "credited_other", "uncredited"], matrix)
+    write_csv(tmp / "boilerplate.csv", ["outlet", "pages", "text"], matcher.boilerplate_rows)
+    write_csv(
+        tmp / "crawl_duplicates.csv",
+        ["id", "first_id", "outlet", "url", "first_url"],
+        [[d.id, f.id, d.outlet, d.url, f.url] for d, f in run.crawled],
+    )
+    write_csv(
+        tmp / "rejected.csv",
+        ["where", "line", "id", "kind", "reason"],
+        [[r.file, r.line, r.id or "", r.kind, r.reason] for r in run.rejected],
+    )
+    (tmp / "clusters.json").write_text(json.dumps(run.groups, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    summary = {
+        "tool": "dedup",
+        "input": str(input_path),
+        "counts": {
+            "read": len(run.loaded) + len(run.rejected),
+            "articles": len(run.loaded),
+            "rejected": len(run.rejected),
+            "crawl_duplicates": len(run.crawled),
+        },
+        "rejected_by_reason": _count(r.kind for r in run.rejected),
+        "file_errors": run.file_errors,
+        "pairs": len(cross),
+        "same_outlet_pairs": len(same),
+        "attribution": _count(p.credit.status for p in cross),
+        "relation": _count(p.relation for p in cross),
+        "direction": _count(p.direction for p in cross),
+        "extent": _count(p.extent for p in cross),
+        "clusters": len(run.groups),
+        "boilerplate_paragraphs": len(matcher.boilerplate_rows),
+        "agencies": sorted(AGENCIES),
+        "rules": "an agency's own item is the origin of its wire text, even when crawled later; "
+        "dates are crawl or publication times as given, equal dates leave the direction undetermined",
+        "settings": {
+            "profile": cfg.profile,
+            "ngram": cfg.shingle.n,
+            "audit": {k: v for k, v in vars(opts).items() if k != "fields"},
+        },
+    }
+    shown = _by_cluster(cross, run.groups)
+    (tmp / "report.html").write_text(
+        render_report(summary, shown, matrix, matcher.boilerplate_rows, run.groups), encoding="utf-8"
+    )
+    (tmp / "pairs").mkdir()
+    for name, page in render_pages(shown).items():
+        (tmp / name).write_text(page, encoding="utf-8")
     return summary
 
 
