@@ -18,7 +18,7 @@ from dedup.audit.model import Article, Credit, Span
 from dedup.audit.names import Names, with_proclitics
 from dedup.normalize import normalize
 
-__all__ = ["Found", "credit_of", "found_in", "own_credits"]
+__all__ = ["Found", "credit_of", "found_in", "outlets_in_byline", "own_credits", "signature"]
 
 # Words that introduce a credit when an outlet is named within a few words after them.
 _CUES = (
@@ -62,7 +62,7 @@ _CUES = (
 _CUE_FORMS = with_proclitics(word for cue in _CUES for word in normalize(cue).split())
 _CUE_REACH = 6  # an outlet named at most this many words after a cue
 _SENTENCES = re.compile(r"[^.!؟?\n]+[.!؟?]*")
-_BYLINE_PARTS = re.compile(r"\s*(?:[-–—ـ:/|،,]+|(?<!\S)من(?!\S))\s*")
+_BYLINE_PARTS = re.compile(r"\s*(?:[-–—ـ:/|،,\"]+|(?<!\S)من(?!\S))\s*")
 _DATELINE_SEPARATORS = re.compile(r"(\s*[-–—ـ:]+\s*)")
 _GROUP = re.compile(r"[(«\"“]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”]")
 _LEADING_GROUP = re.compile(r"\s*[(«\"“]\s*[^()«»\"“”\n]{2,40}?\s*[)»\"”]")
@@ -89,12 +89,26 @@ def _positional(parts: Iterable[str], names: Names, own: str) -> list[str]:
     for part in parts:
         pieces = [m.group(1) for m in _GROUP.finditer(part)]
         if len(part.split()) <= _NAME_WORDS:
-            pieces += [_GROUP.sub(" ", part), part]
+            pieces += [_GROUP.sub(" ", part), part, part.split("(")[0]]  # "واس (برلين، مدريد)"
         for piece in pieces:
             outlet = names.called(piece) if piece.strip() else None
             if outlet is not None and outlet != own and outlet not in found:
                 found.append(outlet)
     return found
+
+
+def signature(article: Article) -> str:
+    """Who signs ``article``: its byline, else the dateline that opens its text ("ياسر الحربي – عين اليوم")."""
+    if article.byline.strip():
+        return article.byline
+    first = next((line for line in article.text.split("\n") if line.strip()), "")
+    parts, _ = _dateline(first)
+    return " - ".join(part for part in parts if len(part.split()) <= _NAME_WORDS)
+
+
+def outlets_in_byline(byline: str, names: Names) -> list[str]:
+    """Every outlet a byline names, its own included ("«الاقتصادية» من الرياض", "الوئام - رويترز:")."""
+    return _positional(_BYLINE_PARTS.split(byline), names, own="")
 
 
 def _dateline(line: str) -> tuple[list[str], int]:

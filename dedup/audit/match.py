@@ -41,8 +41,6 @@ class Link:
     size_b: int
     spans_a: list[Span]
     spans_b: list[Span]
-    longest_a: int  # words in the longest shared passage
-    longest_b: int
 
 
 @njit(cache=True)
@@ -180,9 +178,11 @@ class Matcher:
         boiler_offsets = _offsets(set_owner[in_boilerplate], len(articles))
         positions = np.flatnonzero(valid)
         hit = _in_own_set(self.ngrams[positions], self.article_of[positions], sets[in_boilerplate], boiler_offsets)
-        self.valid = valid.copy()
+        self.starts_ngram = valid  # every n-gram, for the spans: all shared text is shown
+        self.valid = valid.copy()  # the n-grams that are evidence: not their outlet's boilerplate
         self.valid[positions[hit]] = False
         self.boilerplate = self._covered_by(~self.valid & valid)
+        self.all_sets, self.all_offsets = sets, set_offsets
         self.sets = sets[~in_boilerplate]
         self.set_offsets = _offsets(set_owner[~in_boilerplate], len(articles))
         self.boilerplate_rows = self._boilerplate_rows(profile)
@@ -290,29 +290,46 @@ class Matcher:
         out = []
         for k in np.flatnonzero(maybe).tolist():
             a, b = int(pairs[k, 0]), int(pairs[k, 1])
-            common = np.intersect1d(self._set(a), self._set(b), assume_unique=True)
-            spans_a, longest_a = self._spans(a, common)
-            spans_b, longest_b = self._spans(b, common)
+            evidence = np.intersect1d(self._set(a), self._set(b), assume_unique=True)
             # Within one outlet, a shared passage is its own phrasing or template; only reposts count.
             cross = self.outlet_of[a] != self.outlet_of[b]
-            passage = cross and min(longest_a, longest_b) >= self.opts.min_passage_words
+            passage = (
+                cross and min(self._longest(a, evidence), self._longest(b, evidence)) >= self.opts.min_passage_words
+            )
             if share[k] >= self.opts.min_containment or passage:
+                # The spans show all the text the two share, their outlets' boilerplate included.
+                everything = np.intersect1d(self._set(a, True), self._set(b, True), assume_unique=True)
                 out.append(
-                    Link(a, b, int(shared[k]), int(size_a[k]), int(size_b[k]), spans_a, spans_b, longest_a, longest_b)
+                    Link(
+                        a,
+                        b,
+                        int(shared[k]),
+                        int(size_a[k]),
+                        int(size_b[k]),
+                        self._spans(a, everything),
+                        self._spans(b, everything),
+                    )
                 )
         return out
 
-    def _set(self, a: int) -> np.ndarray:
-        return self.sets[self.set_offsets[a] : self.set_offsets[a + 1]]
+    def _set(self, a: int, everything: bool = False) -> np.ndarray:
+        """Article ``a``'s n-gram set: the evidence (no boilerplate), or ``everything``."""
+        sets, offsets = (self.all_sets, self.all_offsets) if everything else (self.sets, self.set_offsets)
+        return sets[offsets[a] : offsets[a + 1]]
 
-    def _spans(self, a: int, shared: np.ndarray) -> tuple[list[Span], int]:
-        """Character spans of article ``a``'s words under a ``shared`` n-gram, and its longest run in words."""
+    def _longest(self, a: int, shared: np.ndarray) -> int:
+        """Words in article ``a``'s longest run of evidence n-grams in ``shared``."""
         part = self.words.of(a)
-        firsts, lasts, longest = _shared_runs(
-            self.ngrams[part], self.valid[part], shared, self.n, _GAP, _MIN_SPAN_WORDS
+        return int(_shared_runs(self.ngrams[part], self.valid[part], shared, self.n, _GAP, _MIN_SPAN_WORDS)[2])
+
+    def _spans(self, a: int, shared: np.ndarray) -> list[Span]:
+        """Character spans of article ``a``'s words under an n-gram in ``shared``."""
+        part = self.words.of(a)
+        firsts, lasts, _ = _shared_runs(
+            self.ngrams[part], self.starts_ngram[part], shared, self.n, _GAP, _MIN_SPAN_WORDS
         )
         starts, ends = self.words.starts[part][firsts], self.words.ends[part][lasts]
-        return list(zip(starts.tolist(), ends.tolist(), strict=True)), int(longest)
+        return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
     def paragraph_counts(self, a: int, spans: list[Span]) -> tuple[int, int]:
         """Paragraphs (lines) of article ``a`` at least half inside ``spans`` (matched), and the others

@@ -90,6 +90,7 @@ class Pair:
     direction: Direction = "dated"
     relation: Relation = "copy"
     common_source: str = ""
+    evidence: str = ""  # what says so: agency_item, byline, dateline, tag, text, neighbour, statement, credit
     credit: Credit = field(default_factory=lambda: Credit("uncredited"))
 
     @property

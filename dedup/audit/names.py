@@ -57,7 +57,8 @@ AGENCIES: dict[str, tuple[tuple[str, Kind], ...]] = {
     "xinhua": (("شينخوا", "strong"),),
     "ina": (("واع", "word"), ("وكالة الأنباء العراقية", "strong")),
     "skynews": (("سكاي نيوز", "strong"), ("سكاي نيوز عربية", "strong")),
-    "wires": (("وكالات", "word"),),  # "سبق- وكالات:": wire copy of no named agency
+    # "سبق- وكالات:", "متابعات": wire copy of no named agency, or a round-up of other media
+    "wires": (("وكالات", "word"), ("متابعات", "word"), ("متابعة", "word")),
 }
 
 # Outlet id -> (name, kind): the SaudiNewsNet outlets and the seed's.

@@ -2,17 +2,21 @@
 (``shared_source``), the copy's credit, and each cluster's origin.
 
 Direction, in order of evidence:
-- ``agency``: one side is a news agency's own item: the origin of its wire text, even when crawled later;
+- ``agency``: one side is a news agency's own item: the origin of its wire text, even when crawled
+  later (up to two days: a later item is the agency's reissue);
 - ``in_text``: one side credits the other's outlet (byline, dateline, tag or credit sentence) and not
   the reverse;
 - ``dated``: the earlier one is the source when the two differ by more than ``min_lag_hours``;
 - ``undetermined``: equal (or too close) dates and no text evidence; the first in the input is
   listed as the source.
-Relation: ``shared_source`` when a news agency's own item in the input shares text with both, when
-both credit the same third party, when the source itself credits a third party (an agency or
-another outlet) for its text, when the copy credits a news agency for it, when a third article
-that shares text with both is signed by an agency (byline, dateline), or when the shared text is
-an official statement (``common_source`` = ``statement``); else ``copy``.
+Relation, with what says so (``common_source_evidence``): ``shared_source`` when a news agency's own
+item in the input shares text with both (``agency_item``); when a byline, dateline or tag of either
+signs the text to a third party (``byline``...), or failing that a credit sentence does (``text``):
+both name it, the source names it, or the copy names a news agency; when a third article that
+shares text with both is signed by an agency (``neighbour``); when the shared text is an official
+statement, release or disclosure (``statement``), or both articles are signed by their own
+reporter or desk and name no third party (``own_bylines``: two papers writing up one release or
+briefing); ``copy`` otherwise, and whenever the copy names the source itself.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from dedup.audit.attribution import Found, credit_of, own_credits
+from dedup.audit.attribution import Found, credit_of, outlets_in_byline, own_credits, signature
 from dedup.audit.match import Link, Matcher
 from dedup.audit.model import Article, AuditOptions, Extent, Pair
 from dedup.audit.names import Names
@@ -53,7 +57,8 @@ def _extent(containment: float, copy_share: float, threshold: float) -> Extent:
 def _orient(a: Article, b: Article, credits: dict[int, list[Found]], names: Names, opts: AuditOptions):
     """(source, copy, direction) of two linked articles."""
     agency_a, agency_b = a.outlet in names.agencies, b.outlet in names.agencies
-    if agency_a != agency_b:
+    later = (a.published - b.published) if agency_a else (b.published - a.published)
+    if agency_a != agency_b and later <= _AGENCY_DAYS * 86400:
         return (a, b, "agency") if agency_a else (b, a, "agency")
     a_names_b = any(f.outlet == b.outlet for f in credits[a.index])
     b_names_a = any(f.outlet == a.outlet for f in credits[b.index])
@@ -65,15 +70,21 @@ def _orient(a: Article, b: Article, credits: dict[int, list[Found]], names: Name
     return a, b, "undetermined"
 
 
-# An official statement or press release: both papers ran the issuer's text.
-_STATEMENT = re.compile(r"\bبيان(?:ا|ها|ه|ات)?\b|تصريح صحفي|المتحدث الرسمي|نسخة منه")
+# An official statement, press release or disclosure: both papers ran the issuer's text.
+_STATEMENT = re.compile(
+    r"\bبيان(?:ا|ها|ه|ات)?\b|تصريح صحفي|المتحدث الرسمي|المتحدث باسم|الناطق (?:الإعلامي|الرسمي|الاعلامي)"
+    r"|نسخة منه|على (?:موقع )?تداول|أعلنت شركة"
+)
+_AGENCY_DAYS = 2  # an agency item this much later than a paper's text is a reissue, not its origin
 
 
 class _Evidence:
     """What says whose text an article carries: its credits, and the articles it shares text with."""
 
-    def __init__(self, links: list[Link], articles: list[Article], credits: dict[int, list[Found]], names: Names):
-        self.articles, self.credits, self.agencies = articles, credits, names.agencies
+    def __init__(
+        self, links: list[Link], articles: list[Article], credits: dict[int, list[Found]], names: Names
+    ) -> None:
+        self.articles, self.credits, self.names, self.agencies = articles, credits, names, names.agencies
         self.neighbours: dict[int, set[int]] = defaultdict(set)
         for link in links:
             self.neighbours[link.a].add(link.b)
@@ -84,33 +95,42 @@ class _Evidence:
         own = [self.articles[i].outlet] if self.articles[i].outlet in self.agencies else []
         return own + [f.outlet for f in self.credits[i] if f.where != "text" and f.outlet in self.agencies]
 
-    def relation(self, source: Article, copy: Article, own: list[Found], shared_text: str) -> tuple[str, str]:
-        """(``copy`` or ``shared_source``, the common source or "")."""
+    def own_byline(self, i: int) -> bool:
+        """Whether article ``i`` is signed by its own reporter or desk ("محمد البيضاني - الباحة",
+        "أبها - الجزيرة:", a dateline "ياسر الحربي – عين اليوم"), naming no outlet but its own."""
+        signed = signature(self.articles[i])
+        named = set(outlets_in_byline(signed, self.names))
+        return len(signed.split()) >= 2 and named <= {self.articles[i].outlet}
+
+    def relation(self, source: Article, copy: Article, own: list[Found], shared_text: str) -> tuple[str, str, str]:
+        """(``copy`` or ``shared_source``, the common source or "", what says so)."""
         if source.outlet in self.agencies:
-            return "copy", ""  # the agency's own item and a copy of it
+            return "copy", "", "agency_item"  # the agency's own item and a copy of it
+        if copy.outlet in self.agencies:  # the agency's later reissue of its own text
+            return "shared_source", copy.outlet, "agency_item"
         third = (self.neighbours[source.index] & self.neighbours[copy.index]) - {source.index, copy.index}
         items = sorted(t for t in third if self.articles[t].outlet in self.agencies)
         if items:  # the agency's own item is in the input, and shares text with both
-            return "shared_source", self.articles[items[0]].outlet
+            return "shared_source", self.articles[items[0]].outlet, "agency_item"
         if any(f.outlet == source.outlet for f in own):
-            return "copy", ""  # the copy, in its own words, names the source itself
+            return "copy", "", "credit"  # the copy, in its own words, names the source itself
         pair = {source.outlet, copy.outlet}
-        copy_names = [f.outlet for f in self.credits[copy.index] if f.outlet not in pair]
-        source_names = [f.outlet for f in self.credits[source.index] if f.outlet not in pair]
-        both = [o for o in source_names if o in copy_names]
-        # The source credits a third party for its text, or the copy credits an agency for it, or an
-        # article that shares text with both is signed by an agency.
-        evidence = (
-            both
-            or source_names
-            or [o for o in copy_names if o in self.agencies]
-            or [o for t in sorted(third) for o in self.signed_by(t)]
-        )
-        if evidence:
-            return "shared_source", evidence[0]
+        # A byline, dateline or tag that signs the text first (either side), then credits in the text.
+        for where in (("byline", "dateline", "tag"), ("text",)):
+            copy_names = [f.outlet for f in self.credits[copy.index] if f.outlet not in pair and f.where in where]
+            source_names = [f.outlet for f in self.credits[source.index] if f.outlet not in pair and f.where in where]
+            both = [o for o in source_names if o in copy_names]
+            found = both or source_names or [o for o in copy_names if o in self.agencies]
+            if found:
+                return "shared_source", found[0], where[0]
+        signed = [o for t in sorted(third) for o in self.signed_by(t)]
+        if signed:  # an article that shares text with both is signed by an agency
+            return "shared_source", signed[0], "neighbour"
         if _STATEMENT.search(shared_text):
-            return "shared_source", "statement"
-        return "copy", ""
+            return "shared_source", "statement", "statement"
+        if self.own_byline(source.index) and self.own_byline(copy.index):
+            return "shared_source", "statement", "own_bylines"  # each signs it: both wrote up one release
+        return "copy", "", ""
 
 
 def pairs_of(
@@ -130,8 +150,11 @@ def pairs_of(
         jaccard = round(link.shared / max(size_s + size_c - link.shared, 1), 4)
         own = own_credits(credits[copy.index], spans_c)
         shared_text = " ".join(source.text[x:y] for x, y in spans_s)
-        relation, common = evidence.relation(source, copy, own, shared_text)
-        credit = credit_of(own, {source.outlet, common} - {""})
+        relation, common, why = evidence.relation(source, copy, own, shared_text)
+        targets = {source.outlet, common} - {""}
+        if common in names.agencies:
+            targets.add("wires")  # "وكالات" credits the wire agencies, unnamed
+        credit = credit_of(own, targets)
         matched, added = matcher.paragraph_counts(copy.index, spans_c)
         out.append(
             Pair(
@@ -148,6 +171,7 @@ def pairs_of(
                 direction,
                 relation,
                 common,
+                why,
                 credit,
             )
         )

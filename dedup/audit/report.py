@@ -121,12 +121,13 @@ def _matrix(matrix: list[list]) -> str:
                 f"{other} credit another outlet, {uncredited} uncredited"
             )
             style = _heat(uncredited, pairs)
-            tds.append(f'<td style="{style}" title="{escape(title)}">{pairs} <small>({uncredited})</small></td>')
+            tds.append(f'<td style="{style}" title="{escape(title)}"><b>{copy}</b> · {shared}</td>')
         rows.append(f"<tr><th><bdi>{escape(s)}</bdi></th>{''.join(tds)}</tr>")
     return (
-        f"<table><tr><th>المصدر ↓ / الناسخ ←</th>{head}</tr>{''.join(rows)}</table>"
-        "<p><small><bdi>Cell: pairs where the column's outlet carries text of the row's outlet (uncredited in "
-        "brackets); the redder, the larger the uncredited share.</bdi></small></p>"
+        f"<table><tr><th>الأسبق (صفًّا) · اللاحق (عمودًا)</th>{head}</tr>{''.join(rows)}</table>"
+        "<p><small>في كل خانة: <b>نقل مباشر</b> · مصدر مشترك (وكالة أو بيان نشره الاثنان)؛ كلما اشتدت الحمرة "
+        "زادت نسبة الأزواج بلا إسناد. <bdi>Cell: <b>copies</b> · shared source, the earlier outlet in the row; "
+        "the redder, the larger the share of uncredited pairs.</bdi></small></p>"
     )
 
 
@@ -142,17 +143,22 @@ def _marked(text: str, spans: list[Span]) -> str:
 
 def _pair(number: int, p: Pair) -> str:
     credit = f"{escape(p.credit.where)}: {escape(p.credit.text)}" if p.credit.text else "—"
-    common = f" · common source <bdi>{escape(p.common_source)}</bdi>" if p.common_source else ""
+    shared = p.relation == "shared_source"
+    arrow = "⇄" if shared else "→"
+    relation = (
+        f"مصدر مشترك: <bdi>{escape(p.common_source)}</bdi> (<bdi>{escape(p.evidence)}</bdi>)" if shared else "نقل مباشر"
+    )
+    first, second = ("الأسبق", "اللاحق") if shared else ("المصدر", "النسخة")
     return (
         f'<section class="pair" id="pair-{number}" data-source="{escape(p.source.id)}" data-copy="{escape(p.copy.id)}">'
-        f"<h3>#{number} <bdi>{escape(p.source.outlet)}</bdi> → <bdi>{escape(p.copy.outlet)}</bdi>: "
+        f"<h3>#{number} <bdi>{escape(p.source.outlet)}</bdi> {arrow} <bdi>{escape(p.copy.outlet)}</bdi>: "
         f"{escape(p.source.title or p.source.id)}</h3>"
-        f"<p><bdi>{p.relation}{common} · {p.extent} · containment {p.containment:.2f} · copy share "
+        f"<p>{relation} · <bdi>{p.extent} · containment {p.containment:.2f} · copy share "
         f"{p.copy_share:.2f} · lag {p.lag_hours} h ({p.direction})</bdi> · "
         f'<span class="badge {p.credit.status}"><bdi>{p.credit.status}</bdi></span> · {credit}</p>'
-        f'<div class="sides"><div><h4>المصدر · <bdi>{escape(p.source.id)}</bdi> · {iso(p.source.published)}</h4>'
+        f'<div class="sides"><div><h4>{first} · <bdi>{escape(p.source.id)}</bdi> · {iso(p.source.published)}</h4>'
         f'<div class="side">{_marked(p.source.text, p.source_spans)}</div></div>'
-        f"<div><h4>النسخة · <bdi>{escape(p.copy.id)}</bdi> · {iso(p.copy.published)}</h4>"
+        f"<div><h4>{second} · <bdi>{escape(p.copy.id)}</bdi> · {iso(p.copy.published)}</h4>"
         f'<div class="side">{_marked(p.copy.text, p.copy_spans)}</div></div></div></section>'
     )
 
@@ -229,7 +235,7 @@ def render_report(summary: dict, pairs: list[Pair], matrix: list[list], boilerpl
     head = "".join(f"<th><bdi>{c}</bdi></th>" for c in _COLUMNS[:-2])
     return (
         f"{_head('تقرير إعادة النشر · dedup audit')}<h1>تقرير إعادة النشر</h1>"
-        f"<table>{summary_html}</table><h2>من نقل عمّن</h2>{_matrix(matrix)}"
+        f"<table>{summary_html}</table><h2>من نقل عمّن، ومن نشر نصًّا مشتركًا</h2>{_matrix(matrix)}"
         f'<h2>الأزواج <small>(<span id="shown">{len(pairs)}</span>)</small></h2>'
         f'<p class="filters"><label><bdi>outlet</bdi> <input id="f-outlet" type="search"></label>{selects}'
         f'<label><bdi>id or #</bdi> <input id="f-id" type="search"></label>'
