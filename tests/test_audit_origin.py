@@ -124,3 +124,30 @@ def test_equal_dates_leave_the_direction_undetermined_unless_the_text_decides(tm
     crediting = {**same_time, "text": f"{source['text']}\nنقلا عن صحيفة المدينة"}
     (pair,) = _audit(tmp_path, [crediting, source]).values()  # the copy comes first in the input
     assert (pair["source_id"], pair["direction"], pair["attribution"]) == (source["id"], "in_text", "credited")
+
+
+def test_two_papers_each_signing_one_release_share_a_source(tmp_path) -> None:
+    source = {**SOURCE, "author": "محمد البيضاني - الباحة"}
+    copy = _copy(SOURCE["text"], byline="عبدالرحمن القرني - عسير")
+    (pair,) = _audit(tmp_path, [source, copy]).values()
+    assert (pair["relation"], pair["common_source"], pair["common_source_evidence"]) == (
+        "shared_source",
+        "statement",
+        "own_bylines",
+    )
+    unsigned = _copy(SOURCE["text"])  # a farm that signs nothing took the paper's text
+    (pair,) = _audit(tmp_path, [source, unsigned]).values()
+    assert (pair["relation"], pair["common_source"]) == ("copy", "")
+
+
+def test_a_wire_credit_in_the_byline_signs_the_text_before_agencies_quoted_in_it(tmp_path) -> None:
+    quoted = "وأوضحت وكالة الأنباء اليمنية الرسمية أن الاجتماع سيعقد الأسبوع المقبل."
+    source = {**SOURCE, "text": f"{SOURCE['text']}\n{quoted}"}
+    copy = _copy(source["text"], byline="الرياض - واس")
+    (pair,) = _audit(tmp_path, [source, copy]).values()
+    assert (pair["relation"], pair["common_source"], pair["common_source_evidence"]) == (
+        "shared_source",
+        "was",
+        "byline",
+    )
+    assert (pair["attribution"], pair["credited_outlet"]) == ("credited", "was")
