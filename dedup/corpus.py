@@ -473,10 +473,19 @@ def _kept_lines(path: Path, wanted: np.ndarray, edits: dict[int, set[int]], fiel
                 if number in edits:
                     obj = json.loads(raw)
                     obj[field] = drop_lines(obj[field], edits[number])
-                    raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+                    raw = _dumps(obj)
                 yield raw if raw.endswith(b"\n") else raw + b"\n"
         except (OSError, EOFError, zlib.error):
             return  # the rest of a damaged file was never read, and is reported in file_errors
+
+
+def _dumps(obj: dict) -> bytes:
+    """A row as one line of UTF-8 JSON; all ASCII (escaped) when a field besides id and text holds a lone
+    surrogate, which UTF-8 cannot encode but a JSON escape can."""
+    try:
+        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj).encode("ascii")
 
 
 _GZIP_MEMBER_BYTES = 8 << 20

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "MAX_ID_CHARS",
     "FieldNames",
     "FileError",
     "IdCheck",
@@ -30,6 +32,7 @@ __all__ = [
     "parse_row",
     "raw_batches",
     "read_records",
+    "shown",
 ]
 
 _SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".parquet")
@@ -100,30 +103,78 @@ def parse_date(value: object) -> float | None:
     return parsed.timestamp()
 
 
+MAX_ID_CHARS = 4096
+"""Longer ids are rejected: an id names a document, and a megabyte one breaks CSV readers downstream."""
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # from a JSON escape such as \ud800: no UTF-8 text holds one
+
+
+def _cut(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """``value`` quoted for a one-line message, cut to ``limit`` characters (repr escapes lone surrogates)."""
+    return repr(_cut(value, limit))
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a parsed value's type, with its article, for messages."""
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a non-integer number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
 def _has(obj: dict) -> str:
     """The fields a row does have, for a message about one it lacks (a wrong --text-field is the usual cause)."""
-    names = list(obj)
-    more = f", … ({len(names)} in all)" if len(names) > 8 else ""
-    return f" (the row has: {', '.join(map(str, names[:8]))}{more})" if names else " (the row is empty)"
+    names = [_cut(str(name), 30).encode("utf-8", "backslashreplace").decode() for name in list(obj)[:8]]
+    more = f", … ({len(obj)} in all)" if len(obj) > 8 else ""
+    return f" (the row has: {', '.join(names)}{more})" if names else " (the row is empty)"
+
+
+def _check_id(obj: dict, name: str) -> tuple[str | None, str, str]:
+    """(id, kind, reason), ``kind`` empty when the id is usable: a string or an integer (taken as its decimal
+    string, so ``1`` and ``"1"`` are the same id), not blank, at most MAX_ID_CHARS, no lone surrogate."""
+    raw = obj.get(name)
+    if raw is None:
+        missing = f"id field {name!r} is null" if name in obj else f"missing id field {name!r}{_has(obj)}"
+        return None, "missing_id", missing
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        return None, "bad_id", f"id field {name!r} is {_json_type(raw)}, not a string or an integer"
+    doc_id = str(raw)
+    if not doc_id.strip():
+        return None, "empty_id", f"id field {name!r} is empty or blank"
+    if len(doc_id) > MAX_ID_CHARS:
+        return None, "bad_id", f"id too long ({len(doc_id):,} characters > {MAX_ID_CHARS:,}): {shown(doc_id)}"
+    if _LONE_SURROGATE.search(doc_id):
+        return None, "bad_id", f"id {shown(doc_id)} contains a lone surrogate (an unpaired \\ud800-\\udfff escape)"
+    return doc_id, "", ""
 
 
 def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None, str | None, str, str]:
     """(id, text, kind, reason); ``kind`` is empty when the object can be used."""
     if not isinstance(obj, dict):
-        return None, None, "not_an_object", f"not a JSON object (got {type(obj).__name__})"
-    raw_id = obj.get(fields.id)
-    doc_id = None if raw_id is None or raw_id == "" else str(raw_id)
+        return None, None, "not_an_object", f"not a JSON object (got {_json_type(obj)})"
+    doc_id, kind, reason = _check_id(obj, fields.id)
+    if kind:
+        return doc_id, None, kind, reason
     text = obj.get(fields.text)
-    if doc_id is None:
-        return None, None, "missing_id", f"missing id field {fields.id!r}{_has(obj)}"
     if text is None:
         return doc_id, None, "missing_text", f"missing text field {fields.text!r}{_has(obj)}"
     if not isinstance(text, str):
-        return doc_id, None, "bad_text", f"text field {fields.text!r} is a {type(text).__name__}, not a string"
+        return doc_id, None, "bad_text", f"text field {fields.text!r} is {_json_type(text)}, not a string"
     if not text.strip():
         return doc_id, None, "empty_text", "empty text"
     if len(text) > max_chars:
         return doc_id, None, "too_long", f"text too long ({len(text):,} characters > {max_chars:,}; see --max-chars)"
+    if _LONE_SURROGATE.search(text):
+        return doc_id, None, "bad_text", "text contains a lone surrogate (an unpaired \\ud800-\\udfff escape)"
     return doc_id, text, "", ""
 
 
@@ -271,6 +322,8 @@ def parse_row(file: int, line: int, payload: bytes | dict, fields: FieldNames, m
             payload = json.loads(payload)
         except (ValueError, UnicodeDecodeError) as err:
             return Rejected(file, line, None, "invalid_json", f"not valid JSON: {err}")
+        except RecursionError:
+            return Rejected(file, line, None, "invalid_json", "not usable JSON: nested too deeply")
     doc_id, text, kind, reason = _check(payload, fields, max_chars)
     if kind:
         return Rejected(file, line, doc_id, kind, reason)
@@ -303,7 +356,7 @@ class IdCheck:
             return None
         first_file, first_line = divmod(first, 1 << 40)
         where = f"{self.files[first_file].name}:{first_line}"
-        return Rejected(file, line, doc_id, "duplicate_id", f"duplicate id {doc_id!r} (first at {where})")
+        return Rejected(file, line, doc_id, "duplicate_id", f"duplicate id {shown(doc_id)} (first at {where})")
 
 
 def read_records(

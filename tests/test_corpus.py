@@ -310,3 +310,51 @@ def test_kept_rows_are_copied_where_the_kernel_cannot_copy_them(planted, tmp_pat
     kept = (tmp_path / "buffer" / "kept" / "corpus.jsonl").read_bytes()
     assert kept == (tmp_path / "kernel" / "kept" / "corpus.jsonl").read_bytes()
     assert len(kept.splitlines()) == 300
+
+
+def _hostile_rows(article: dict, other: dict) -> list[str]:
+    """Rows that once crashed a run or were accepted wrongly (issue 14, items 2, 3, 5, 24)."""
+    text = json.dumps(article["text"], ensure_ascii=False)
+    own = other["text"].split("\n")[0] + "\nسطر خاص بهذه الوثيقة وحدها لا يتكرر في أي مكان آخر من هذه المدونة"
+    return [
+        '{"id": "\\ud800", "text": ' + text + "}",  # a lone surrogate in the id
+        '{"id": "s", "text": "\\udfff' + text[1:] + "}",  # ... in the text
+        '{"id": "t", "text": ' + json.dumps(own, ensure_ascii=False) + ', "title": "\\ud800"}',  # ... elsewhere
+        '{"id": "n", "text": "نص", "n": ' + "[" * 100_000 + "]" * 100_000 + "}",  # nested too deeply
+        json.dumps({"id": "x" * 2_000_000, "text": article["text"]}),  # a 2 MB id on a duplicate row
+        json.dumps({"id": {"a": 1}, "text": "نص"}),
+        json.dumps({"id": ["a"], "text": "نص"}),
+        json.dumps({"id": True, "text": "نص"}),
+        '{"id": Infinity, "text": "نص"}',
+        json.dumps({"id": "", "text": "نص"}),
+        json.dumps({"id": None, "text": "نص"}),
+        json.dumps({"id": 7, "text": "نص عربي قصير"}),  # an integer id is its decimal string ...
+        json.dumps({"id": "7", "text": "نص آخر"}),  # ... so this one repeats it
+    ]
+
+
+_HOSTILE_KINDS = {"bad_id": 6, "bad_text": 1, "duplicate_id": 1, "empty_id": 1, "invalid_json": 1, "missing_id": 1}
+
+
+@pytest.mark.parametrize("level", ["document", "paragraph"])
+def test_hostile_rows_are_rejected_with_reasons_and_the_run_goes_on(tmp_path, level) -> None:
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:10]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(lines + _hostile_rows(*map(json.loads, lines[:2]))) + "\n", encoding="utf-8")
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=2, batch_size=4, level=level))
+    counts = manifest["counts"]
+    assert manifest["rejected_by_reason"] == _HOSTILE_KINDS
+    assert counts["read"] == 23 == counts["kept"] + counts["duplicates"] + counts["rejected"]
+    assert _duplicates(tmp_path / "out") == {}  # the 2 MB id (a copy of line 1) is rejected
+    with (tmp_path / "out" / "rejected.csv").open(encoding="utf-8") as handle:
+        reasons = {int(row["line"]): row["reason"] for row in csv.DictReader(handle)}
+    assert reasons[11] == "id '\\ud800' contains a lone surrogate (an unpaired \\ud800-\\udfff escape)"
+    assert reasons[14] == "not usable JSON: nested too deeply"
+    assert reasons[15].startswith("id too long (2,000,000 characters > 4,096)")
+    assert reasons[16] == "id field 'id' is an object, not a string or an integer"
+    assert reasons[21] == "id field 'id' is null"
+    assert reasons[23] == "duplicate id '7' (first at c.jsonl:22)"
+    kept = [json.loads(line) for line in (tmp_path / "out" / "kept" / "c.jsonl").open(encoding="utf-8")]
+    assert [d["id"] for d in kept][-2:] == ["t", 7]
+    assert kept[-2]["title"] == "\ud800"  # kept, and written escaped when its text lost a paragraph
+    assert len(kept[-2]["text"].split("\n")) == (2 if level == "document" else 1)
