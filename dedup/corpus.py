@@ -41,6 +41,7 @@ from dedup.records import (
     Rejected,
     RowBatch,
     input_files,
+    parquet_groups,
     parse_batch,
     raw_batches,
 )
@@ -448,17 +449,25 @@ def _write_kept(
 
 
 def _write_kept_parquet(path: Path, target: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str) -> None:
-    """The ``wanted`` rows of a Parquet file, with the paragraph lines in ``edits`` removed from their texts."""
+    """The ``wanted`` rows of a Parquet file, with the paragraph lines in ``edits`` removed from their texts,
+    one row group in memory at a time; a damaged group was skipped when reading, and is here too."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
-    if edits:
-        texts = table.column(field).to_pylist()
-        for row, lines in edits.items():
-            texts[row - 1] = drop_lines(texts[row - 1], lines)
-        table = table.set_column(table.schema.get_field_index(field), field, pa.array(texts))
-    pq.write_table(table.take(wanted - 1), target)
+    with ExitStack() as stack:
+        writer = None
+        for first, table in parquet_groups(path):
+            if isinstance(table, FileError):
+                continue
+            rows = wanted[(wanted >= first) & (wanted < first + table.num_rows)]
+            group_edits = {row: lines for row, lines in edits.items() if first <= row < first + table.num_rows}
+            if group_edits:
+                texts = table.column(field).to_pylist()
+                for row, lines in group_edits.items():
+                    texts[row - first] = drop_lines(texts[row - first], lines)
+                table = table.set_column(table.schema.get_field_index(field), field, pa.array(texts))
+            writer = writer or stack.enter_context(pq.ParquetWriter(target, table.schema))
+            writer.write_table(table.take(rows - first))
 
 
 def _kept_lines(path: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str) -> Iterator[bytes]:

@@ -27,6 +27,7 @@ __all__ = [
     "RowBatch",
     "batched",
     "input_files",
+    "parquet_groups",
     "parse_batch",
     "parse_date",
     "parse_row",
@@ -279,31 +280,54 @@ def _jsonl_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
         yield carry
 
 
-def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> Iterator[RowBatch]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise FileError(f"{path}: reading Parquet needs pyarrow: pip install 'arabic-dedup[parquet]'") from None
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
+def parquet_groups(path: Path, columns: list[str] | None = None) -> Iterator[tuple[int, object]]:
+    """(first row, 1-based) and the table of each row group of a Parquet file, or a FileError naming the rows of
+    a group that cannot be read: the groups after it are still read, so one damaged group loses only its rows."""
+    import pyarrow.parquet as pq
+
     try:
         parquet = pq.ParquetFile(path)
-        wanted = [c for c in (fields.id, fields.text, fields.date, *fields.extra) if c in parquet.schema_arrow.names]
-        row = 1
-        for batch in parquet.iter_batches(columns=wanted, batch_size=size):
+    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise FileError(f"{path}: cannot read Parquet (corrupt or truncated file?): {_one_line(err)}") from None
+    wanted = None if columns is None else [c for c in columns if c in parquet.schema_arrow.names]
+    row = 1
+    for group in range(parquet.num_row_groups):
+        n = parquet.metadata.row_group(group).num_rows
+        try:
+            yield row, parquet.read_row_group(group, columns=wanted)
+        except (OSError, ValueError) as err:
+            last = f"{row:,}-{row + n - 1:,}"
+            yield row, FileError(f"{path}: rows {last} (row group {group + 1}) cannot be read: {_one_line(err)}")
+        row += n
+
+
+def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> Iterator[RowBatch | FileError]:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise FileError(f"{path}: reading Parquet needs pyarrow: pip install 'arabic-dedup[parquet]'") from None
+    for row, table in parquet_groups(path, [fields.id, fields.text, fields.date, *fields.extra]):
+        if isinstance(table, FileError):
+            yield table
+            continue
+        for batch in table.to_batches(max_chunksize=size):
             n = batch.num_rows
             yield RowBatch(
                 index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist()
             )
             row += n
-    except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
-        raise FileError(f"{path}: cannot read Parquet (corrupt or truncated file?): {err}") from None
 
 
 def raw_batches(
     files: list[Path], fields: FieldNames = FieldNames(), size: int = 2000
 ) -> Iterator[RowBatch | FileError]:
     """Every row of every file, unparsed, in order, in batches of up to ``size`` rows of one file; a
-    FileError where a file stops. Cheap: the parsing (:func:`parse_row`) can happen elsewhere, in worker
-    processes."""
+    FileError where a file stops, or where a damaged Parquet row group is skipped. Cheap: the parsing
+    (:func:`parse_row`) can happen elsewhere, in worker processes."""
     for index, path in enumerate(files):
         if path.name.endswith(".parquet"):
             batches = _parquet_batches(path, index, fields, size)

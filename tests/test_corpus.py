@@ -358,3 +358,24 @@ def test_hostile_rows_are_rejected_with_reasons_and_the_run_goes_on(tmp_path, le
     assert [d["id"] for d in kept][-2:] == ["t", 7]
     assert kept[-2]["title"] == "\ud800"  # kept, and written escaped when its text lost a paragraph
     assert len(kept[-2]["text"].split("\n")) == (2 if level == "document" else 1)
+
+
+@pytest.mark.parametrize("level", ["document", "paragraph"])
+def test_a_damaged_parquet_row_group_loses_only_its_rows(tmp_path, level) -> None:
+    """Issue 14, item 4: the row groups before and after the damage are read and their kept rows written."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()[:60]]
+    rows[50]["text"] = rows[5]["text"]  # a copy, after the damage, of a row before it
+    path = tmp_path / "c.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=20, compression="none")
+    data = bytearray(path.read_bytes())
+    at = pq.ParquetFile(path).metadata.row_group(1).column(4).data_page_offset  # the texts of rows 21-40
+    data[at : at + 40] = b"\xff" * 40
+    path.write_bytes(bytes(data))
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=1, batch_size=7, level=level))
+    assert manifest["counts"] == {"read": 40, "kept": 39, "duplicates": 1, "rejected": 0}
+    (error,) = manifest["file_errors"]
+    assert error.startswith(f"{path}: rows 21-40 (row group 2) cannot be read: ")
+    kept = pq.read_table(tmp_path / "out" / "kept" / "c.parquet").column("id").to_pylist()
+    assert kept == [r["id"] for r in rows[:20] + rows[40:] if r is not rows[50]]
