@@ -40,9 +40,11 @@ from dedup.records import (
     Record,
     Rejected,
     RowBatch,
+    file_labels,
     input_files,
     parquet_groups,
     parse_batch,
+    printable_path,
     raw_batches,
 )
 from dedup.segment import drop_lines, split_paragraphs
@@ -617,7 +619,9 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     reasons: Counter[str] = Counter()
     file_errors: list[str] = []
 
-    with (tmp / "rejected.csv").open("w", newline="", encoding="utf-8") as rejected_file:
+    labels = file_labels(files)
+    # A stray surrogate (from a file name that is not UTF-8) is written escaped, never a crash.
+    with (tmp / "rejected.csv").open("w", newline="", encoding="utf-8", errors="backslashreplace") as rejected_file:
         rejected = csv.writer(rejected_file)
         rejected.writerow(["file", "line", "id", "kind", "reason"])
 
@@ -626,7 +630,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
                 file_errors.append(str(item))
                 return
             reasons[item.kind] += 1
-            rejected.writerow([files[item.file].name, item.line, item.id or "", item.kind, item.reason])
+            rejected.writerow([labels[item.file], item.line, item.id or "", item.kind, item.reason])
 
         positions = _Positions(files)
 
@@ -697,7 +701,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     rejected_count = sum(reasons.values())
     manifest = {
         "tool": "dedup",
-        "inputs": [str(p) for p in files],
+        "inputs": [printable_path(p) for p in files],
         "counts": {
             "read": n + rejected_count,
             "kept": int(is_kept.sum()),
@@ -724,7 +728,8 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
         manifest["outputs"]["paragraphs_removed"] = "paragraphs_removed.csv"
     if (tmp / "duplicates.parquet").exists():
         manifest["outputs"]["duplicates_parquet"] = "duplicates.parquet"
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    (tmp / "manifest.json").write_text(text, encoding="utf-8", errors="backslashreplace")
     return manifest
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -26,11 +27,13 @@ __all__ = [
     "Rejected",
     "RowBatch",
     "batched",
+    "file_labels",
     "input_files",
     "parquet_groups",
     "parse_batch",
     "parse_date",
     "parse_row",
+    "printable_path",
     "raw_batches",
     "read_records",
     "shown",
@@ -89,6 +92,18 @@ def input_files(path: str | Path) -> list[Path]:
     if not path.name.endswith(_SUFFIXES):
         raise FileError(f"{path}: not a corpus file (expected .jsonl, .jsonl.gz or .parquet)")
     return [path]
+
+
+def printable_path(path: str | Path) -> str:
+    """``path`` as text that can be written anywhere: bytes of a name that are not UTF-8 escaped (``\\xff``)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def file_labels(files: list[Path]) -> list[str]:
+    """How messages and CSVs name each input file: its printable path from the folder holding them all,
+    so that ``a/x.jsonl`` and ``b/x.jsonl`` stay apart."""
+    root = os.path.commonpath([p.parent for p in files]) if files else ""
+    return [printable_path(os.path.relpath(p, root)) for p in files]
 
 
 def parse_date(value: object) -> float | None:
@@ -367,7 +382,7 @@ class IdCheck:
     """Rejects the second and later occurrences of an id, naming where it was first seen."""
 
     def __init__(self, files: list[Path]) -> None:
-        self.files = files
+        self.labels = file_labels(files)
         self.first_seen: dict[str, int] = {}  # id -> file index << 40 | line: one int, not a string, per id
 
     def __call__(self, record: Record) -> Record | Rejected:
@@ -379,7 +394,7 @@ class IdCheck:
         if first == file << 40 | line:
             return None
         first_file, first_line = divmod(first, 1 << 40)
-        where = f"{self.files[first_file].name}:{first_line}"
+        where = f"{self.labels[first_file]}:{first_line}"
         return Rejected(file, line, doc_id, "duplicate_id", f"duplicate id {shown(doc_id)} (first at {where})")
 
 

@@ -1,6 +1,7 @@
 import csv
 import gzip
 import json
+import os
 import random
 from pathlib import Path
 
@@ -379,3 +380,21 @@ def test_a_damaged_parquet_row_group_loses_only_its_rows(tmp_path, level) -> Non
     assert error.startswith(f"{path}: rows 21-40 (row group 2) cannot be read: ")
     kept = pq.read_table(tmp_path / "out" / "kept" / "c.parquet").column("id").to_pylist()
     assert kept == [r["id"] for r in rows[:20] + rows[40:] if r is not rows[50]]
+
+
+def test_input_files_are_named_by_their_path_in_the_folder_even_when_not_utf8(tmp_path) -> None:
+    """Issue 14, items 7 and 25: a file name that is not UTF-8, and two files of one name in two folders."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    folder = tmp_path / "in"
+    for sub in ("a", "b"):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / "x.jsonl").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    (folder / os.fsdecode(b"\xff.jsonl")).write_text("\n".join([*lines[3:6], "{bad"]) + "\n", encoding="utf-8")
+    manifest = run_corpus(folder, tmp_path / "out", opts=CorpusOptions(workers=1))
+    assert manifest["counts"] == {"read": 10, "kept": 6, "duplicates": 0, "rejected": 4}
+    assert manifest["inputs"][-1] == f"{folder}/\\xff.jsonl"
+    with (tmp_path / "out" / "rejected.csv").open(encoding="utf-8") as handle:
+        rows = [(r["file"], r["line"], r["reason"]) for r in csv.DictReader(handle)]
+    first = json.loads(lines[0])["id"]
+    assert rows[0] == ("b/x.jsonl", "1", f"duplicate id {first!r} (first at a/x.jsonl:1)")
+    assert rows[3][:2] == ("\\xff.jsonl", "4")
