@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -378,16 +379,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is, so that a run stops its workers and removes its partial output."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (1 when any input failed, 2 for usage errors)."""
+    """Run the command line; returns the exit status (1 when any input failed, 2 for usage errors, 128 + the
+    signal when stopped by SIGINT or SIGTERM)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    before = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except ValueError as err:
         parser.error(str(err))
     except BrokenPipeError:
         return 1
+    except KeyboardInterrupt as stop:
+        signum = signal.SIGTERM if isinstance(stop, _Terminated) else signal.SIGINT
+        print(f"dedup: stopped by {signum.name}; unfinished output removed", file=sys.stderr)
+        return 128 + signum
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ __all__ = [
     "atomic_write_text",
     "check_out",
     "decode",
+    "discard",
     "parse_marker",
     "prepare_out",
     "publish",
@@ -163,15 +165,73 @@ def replace_refusal(name: str, entries: set[str], recorded: set[str] | None) -> 
     return None
 
 
+_held: dict[Path, int] = {}  # output folder -> descriptor of its lock file, while this process writes it
+
+
+def _lock(out: Path) -> None:
+    """Hold an exclusive lock on the file ``.NAME.lock`` beside ``out``, or :class:`RunError` if another
+    process holds it: two runs into one folder would delete each other's work."""
+    stale = _held.pop(out, None)
+    if stale is not None:  # an earlier run of this process into ``out`` failed without releasing it
+        os.close(stale)
+    path = out.parent / f".{out.name}.lock"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            owner = path.read_text(encoding="utf-8", errors="replace").strip() or "?"
+            raise RunError(f"{out}: another dedup run (process {owner}) is writing this folder; wait for it") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a lock file its last holder removed while this process waited to open it
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    _held[out] = fd
+
+
+def _unlock(out: Path) -> None:
+    fd = _held.pop(out, None)
+    if fd is not None:
+        (out.parent / f".{out.name}.lock").unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        pass
+    return True
+
+
 def prepare_out(out: Path, inputs: Iterable[str | Path] = ()) -> Path:
-    """A fresh temporary folder beside ``out``, once :func:`check_out` allows replacing ``out``."""
+    """A fresh temporary folder beside ``out``, once :func:`check_out` allows replacing ``out`` and no other
+    run is writing it; the folders that runs killed before the end left there are removed."""
     out = check_out(out, inputs)
     out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}.partial-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    _lock(out)
+    for stale in [*out.parent.glob(f".{out.name}.partial-*"), *out.parent.glob(f".{out.name}.old-*")]:
+        pid = stale.name.rpartition("-")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)  # this process's own, from a run it gave up
     tmp.mkdir()
     return tmp
+
+
+def discard(tmp: Path, out: Path) -> None:
+    """Remove the temporary folder of a run that failed or was stopped, and let other runs write ``out``."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    _unlock(out.resolve())
 
 
 def publish(tmp: Path, out: Path) -> None:
@@ -184,6 +244,7 @@ def publish(tmp: Path, out: Path) -> None:
     if out.exists():
         out.rename(old)
     tmp.rename(out)
+    _unlock(out)
     shutil.rmtree(old, ignore_errors=True)
 
 
