@@ -229,7 +229,7 @@ def _corpus_records(args: argparse.Namespace) -> Iterator[list[Record]]:
 
 def _cmd_index(args: argparse.Namespace) -> int:
     try:
-        index = SignatureIndex(args.db, _config(args, stored_config(args.db)))
+        index = SignatureIndex(args.db, _config(args, stored_config(args.db)), create=args.action == "add")
         added = matched = 0
         for batch in _corpus_records(args):
             ids, texts = [r.id for r in batch], [r.text for r in batch]

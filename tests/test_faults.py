@@ -1,0 +1,128 @@
+"""Faults and concurrent runs (issue 14): signals, killed runs, two runs at once, unusable output places."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dedup.cli import main
+from dedup.corpus import CorpusOptions, run_corpus
+from dedup.textio import RunError
+from tests.conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def busy(tmp_path_factory) -> Path:
+    """30 copies of each shipped article under new ids: with one row a batch, a run that lasts seconds."""
+    rows = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    path = tmp_path_factory.mktemp("busy") / "busy.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for k in range(30):
+            handle.writelines(json.dumps({**r, "id": f"{r['id']}-{k}"}, ensure_ascii=False) + "\n" for r in rows)
+    return path
+
+
+def _start(busy: Path, out: Path) -> subprocess.Popen:
+    """A two-worker corpus run in its own process, returned once its partial folder and workers exist."""
+    command = [sys.executable, "-m", "dedup", "corpus", str(busy), "--out", str(out), "--workers", "2"]
+    run = subprocess.Popen([*command, "--batch-size", "1"], stderr=subprocess.PIPE, text=True)
+    while not list(out.parent.glob(f".{out.name}.partial-*")) or len(_workers(run.pid)) < 2:
+        assert run.poll() is None, run.stderr.read()
+        time.sleep(0.05)
+    return run
+
+
+def _workers(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux /proc)."""
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _gone(pids: list[int], wait: float = 10) -> bool:
+    deadline = time.monotonic() + wait
+    while any(Path(f"/proc/{p}").exists() for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(Path(f"/proc/{p}").exists() for p in pids)
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stopped_run_stops_its_workers_and_removes_its_partial_folder(busy, tmp_path, sig, status) -> None:
+    """Items 14 and 15: while a run writes ``out`` a second one is refused; a signal cleans up and says so."""
+    out = tmp_path / "out"
+    run = _start(busy, out)
+    with pytest.raises(RunError, match=rf"another dedup run \(process {run.pid}\) is writing this folder"):
+        run_corpus(SAMPLE, out, opts=CorpusOptions(workers=1))
+    workers = _workers(run.pid)
+    run.send_signal(sig)
+    assert run.wait(30) == status
+    assert run.stderr.read() == f"dedup: stopped by {sig.name}; unfinished output removed\n"
+    assert _gone(workers) and len(workers) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_killed_run_takes_its_workers_along_and_the_next_run_clears_its_folder(busy, tmp_path) -> None:
+    out = tmp_path / "out"
+    run = _start(busy, out)
+    workers = _workers(run.pid)
+    run.kill()
+    run.wait(30)
+    assert _gone(workers) and len(workers) == 2
+    assert [p.name for p in tmp_path.glob(".out.partial-*")] == [f".out.partial-{run.pid}"]
+    manifest = run_corpus(SAMPLE, out, opts=CorpusOptions(workers=1))
+    assert manifest["counts"]["read"] == 300
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing left beside it, no lock file
+
+
+def test_two_index_adds_create_one_new_index_at_once(tmp_path) -> None:
+    """Item 14: two processes creating the same index used to race (``table meta already exists``)."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    for k in range(2):
+        (tmp_path / f"{k}.jsonl").write_text("\n".join(lines[k * 150 : (k + 1) * 150]) + "\n", encoding="utf-8")
+    db = tmp_path / "news.db"
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dedup", "index", "add", str(db), str(tmp_path / f"{k}.jsonl")],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(2)
+    ]
+    assert [r.wait(60) for r in runs] == [0, 0], [r.stderr.read() for r in runs]
+    assert main(["index", "query", str(db), str(SAMPLE)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("typo.db", "no such index (dedup index add creates one)"),
+        ("missing/news.db", "cannot open the index (no folder"),
+        ("folder.db", "cannot open the index (it is a folder)"),
+        ("damaged.db", "the settings stored in this index are damaged (AttributeError:"),
+    ],
+)
+def test_an_index_that_cannot_be_used_is_one_line_and_nothing_is_made(tmp_path, capsys, name, message) -> None:
+    """Items 17, 20 and 22: a query never creates an index; a folder, a missing folder, damaged settings."""
+    (tmp_path / "folder.db").mkdir()
+    assert main(["index", "add", str(tmp_path / "damaged.db"), str(SAMPLE)]) == 0
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "damaged.db") as db:
+        db.execute("UPDATE meta SET value = '{\"profile\": 1}' WHERE key = 'settings'")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    capsys.readouterr()
+    action = "query" if name == "typo.db" else "add"
+    assert main(["index", action, str(tmp_path / name), str(SAMPLE)]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"dedup: {tmp_path / name}: {message}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_an_index_named_with_uri_characters_reopens(tmp_path, capsys) -> None:
+    """Item 20: ``#`` and ``?`` in the name used to cut the SQLite URI."""
+    db = str(tmp_path / "news #1?.db")
+    assert main(["index", "add", db, str(SAMPLE)]) == 0
+    assert main(["index", "query", db, str(SAMPLE)]) == 0
+    assert capsys.readouterr().err.splitlines()[-1] == f"{db}: 300 documents match earlier ones; 300 documents indexed"
