@@ -394,10 +394,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     before = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a full device fails here, where it is reported, not while exiting
+        return status
     except ValueError as err:
         parser.error(str(err))
     except BrokenPipeError:
+        return 1
+    except OSError as err:  # a full disk, a read-only folder, standard output on a full device
+        where = err.filename or getattr(args, "out", None) or "cannot write"
+        print(f"dedup: {where}: {err.strerror or err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt as stop:
         signum = signal.SIGTERM if isinstance(stop, _Terminated) else signal.SIGINT

@@ -1,6 +1,7 @@
 """Faults and concurrent runs (issue 14): signals, killed runs, two runs at once, unusable output places."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 from dedup.cli import main
 from dedup.corpus import CorpusOptions, run_corpus
 from dedup.textio import RunError
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, SEED
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +127,31 @@ def test_an_index_named_with_uri_characters_reopens(tmp_path, capsys) -> None:
     assert main(["index", "add", db, str(SAMPLE)]) == 0
     assert main(["index", "query", db, str(SAMPLE)]) == 0
     assert capsys.readouterr().err.splitlines()[-1] == f"{db}: 300 documents match earlier ones; 300 documents indexed"
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch) -> None:
+    """Item 17: writing the outputs fails with ENOSPC; the run reports it in one line and cleans up."""
+    import errno
+
+    import dedup.corpus
+
+    def full(*args, **kwargs) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(dedup.corpus, "_write_duplicates", full)
+    out = tmp_path / "out"
+    assert main(["corpus", str(SAMPLE), "--out", str(out), "--workers", "1"]) == 1
+    assert capsys.readouterr().err == f"dedup: {out}: No space left on device\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_standard_output_on_a_full_device_is_one_line() -> None:
+    """Item 17: ``dedup paragraphs FILE > /dev/full``."""
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "dedup", "paragraphs", str(SEED)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert (run.returncode, run.stderr) == (1, "dedup: cannot write: No space left on device\n")
