@@ -178,6 +178,9 @@ def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
         print(f"  rejected {count:,}: {kind} (reasons in rejected.csv)")
     for error in manifest["file_errors"]:
         print(f"dedup: {error}", file=sys.stderr)
+    if unread := manifest.get("unread_files"):
+        listed = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
+        print(f"dedup: not read (not .jsonl, .jsonl.gz or .parquet, or not a file): {listed}", file=sys.stderr)
     counts = manifest["counts"]
     if counts["read"] and counts["rejected"] == counts["read"]:
         print("dedup: every row was rejected: check --id-field and --text-field against rejected.csv", file=sys.stderr)

@@ -46,6 +46,7 @@ from dedup.records import (
     parse_batch,
     printable_path,
     raw_batches,
+    unread_files,
 )
 from dedup.segment import drop_lines, split_paragraphs
 from dedup.textio import RunError, discard, prepare_out, publish, write_csv
@@ -611,7 +612,8 @@ def run_corpus(
     tmp = prepare_out(out, [input_path])
     signer = _Signer(cfg, opts)
     try:
-        manifest = _run(files, tmp, pipeline, opts, signer)
+        unread = [printable_path(p.relative_to(input_path)) for p in unread_files(input_path)]
+        manifest = _run(files, tmp, pipeline, opts, signer, unread)
         publish(tmp, out)
     except BaseException:
         discard(tmp, out)
@@ -621,7 +623,9 @@ def run_corpus(
     return manifest
 
 
-def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, signer: _Signer) -> dict:
+def _run(
+    files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, signer: _Signer, unread: list[str]
+) -> dict:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     docs = _Documents()
@@ -723,6 +727,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
         "emptied_by_paragraph_dedup": len(edits.emptied),
         "rejected_by_reason": dict(sorted(reasons.items())),
         "file_errors": file_errors,
+        "unread_files": unread,
         "settings": {
             **pipeline.cfg.describe(),
             "bands": pipeline.bands,

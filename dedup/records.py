@@ -37,6 +37,7 @@ __all__ = [
     "raw_batches",
     "read_records",
     "shown",
+    "unread_files",
 ]
 
 _SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".parquet")
@@ -79,11 +80,15 @@ class FileError(Exception):
     """A whole input file (or its rest) cannot be read; ``str()`` says which and why."""
 
 
+def _readable(path: Path) -> bool:
+    return path.name.endswith(_SUFFIXES) and path.is_file()
+
+
 def input_files(path: str | Path) -> list[Path]:
     """The input files under ``path``: the file itself, or a folder's corpus files in sorted order."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(_SUFFIXES))
+        files = sorted(p for p in path.rglob("*") if _readable(p))
         if not files:
             raise FileError(f"{path}: no .jsonl, .jsonl.gz or .parquet files in this folder")
         return files
@@ -91,7 +96,16 @@ def input_files(path: str | Path) -> list[Path]:
         raise FileError(f"{path}: no such file or folder")
     if not path.name.endswith(_SUFFIXES):
         raise FileError(f"{path}: not a corpus file (expected .jsonl, .jsonl.gz or .parquet)")
+    if not path.is_file():  # a pipe would hang the second pass over the input
+        raise FileError(f"{path}: not a regular file (a pipe or a device?): dedup reads its input twice")
     return [path]
+
+
+def unread_files(path: str | Path) -> list[Path]:
+    """What a folder holds that :func:`input_files` leaves out (other names such as ``B.JSONL`` or ``.bz2``,
+    pipes, devices), so that a run can say so instead of skipping them without a word."""
+    path = Path(path)
+    return sorted(p for p in path.rglob("*") if not p.is_dir() and not _readable(p)) if path.is_dir() else []
 
 
 def printable_path(path: str | Path) -> str:
@@ -337,6 +351,18 @@ def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> I
             row += n
 
 
+def _one_document(path: Path) -> bool:
+    """Whether a ``.json`` file opens as one JSON document (``[`` or a lone ``{`` first), not JSON Lines."""
+    try:
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as handle:
+            first = b""
+            while not first and (line := handle.readline(1 << 16)):
+                first = line.strip()
+    except (OSError, EOFError, zlib.error):
+        return False  # reading it again says what is wrong
+    return first.startswith(b"[") or first == b"{"
+
+
 def raw_batches(
     files: list[Path], fields: FieldNames = FieldNames(), size: int = 2000
 ) -> Iterator[RowBatch | FileError]:
@@ -344,6 +370,12 @@ def raw_batches(
     FileError where a file stops, or where a damaged Parquet row group is skipped. Cheap: the parsing
     (:func:`parse_row`) can happen elsewhere, in worker processes."""
     for index, path in enumerate(files):
+        if path.name.endswith((".json", ".json.gz")) and _one_document(path):
+            yield FileError(
+                f"{path}: one JSON document (an array or a pretty-printed object), not JSON Lines with one object "
+                "a line; convert it, e.g. jq -c '.[]'"
+            )
+            continue
         if path.name.endswith(".parquet"):
             batches = _parquet_batches(path, index, fields, size)
         else:
