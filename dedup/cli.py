@@ -84,6 +84,18 @@ def _clean_target(out: str, name: str, several: bool) -> Path:
     return target
 
 
+def _clean_clash(target: Path, name: str, inputs: Sequence[str], written: dict[Path, str]) -> str | None:
+    """Why the clean copy of input ``name`` must not go to ``target``: it is an input, or this run wrote the
+    clean copy of another input there (two inputs of one name)."""
+    where = target.resolve()
+    if any(given != "-" and Path(given).resolve() == where for given in inputs):
+        return f"refusing to write its clean copy over an input ({target})"
+    if where in written:
+        return f"its clean copy would replace that of {written[where]} ({target}); give the inputs distinct names"
+    written[where] = name
+    return None
+
+
 def _texts(names: Sequence[str], encoding: str, failed: list[str]) -> Iterator[tuple[str, str]]:
     """Each readable input with its text; each unreadable one gets its one-line reason and joins ``failed``."""
     for name in names:
@@ -97,7 +109,14 @@ def _texts(names: Sequence[str], encoding: str, failed: list[str]) -> Iterator[t
 def _cmd_paragraphs(args: argparse.Namespace) -> int:
     pipeline = Pipeline(_config(args))
     failed: list[str] = []
+    written: dict[Path, str] = {}
     for name, text in _texts(args.files, args.encoding, failed):
+        target = _clean_target(args.write_clean, name, len(args.files) > 1) if args.write_clean else None
+        clash = _clean_clash(target, name, args.files, written) if target else None
+        if clash:
+            print(f"dedup: {name}: {clash}", file=sys.stderr)
+            failed.append(name)
+            continue
         report = find_repeats(text, pipeline, args.split)
         if args.json:
             print(json.dumps(report.to_dict(name), ensure_ascii=False))
@@ -105,8 +124,8 @@ def _cmd_paragraphs(args: argparse.Namespace) -> int:
             print(f"{name}: {len(report.paragraphs)} paragraphs, {len(report.repeats)} repeated")
             for r in report.repeats:
                 print(f"  line {r.line} repeats line {r.first_line} (similarity {r.similarity:.2f})")
-        if args.write_clean:
-            atomic_write_text(_clean_target(args.write_clean, name, len(args.files) > 1), report.clean(text))
+        if target:
+            atomic_write_text(target, report.clean(text))
     return 1 if failed else 0
 
 
