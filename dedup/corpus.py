@@ -49,7 +49,7 @@ from dedup.records import (
     unread_files,
 )
 from dedup.segment import drop_lines, split_paragraphs
-from dedup.textio import RunError, discard, prepare_out, publish, write_csv
+from dedup.textio import RunError, discard, for_spreadsheet, prepare_out, publish, write_csv
 
 __all__ = ["CorpusOptions", "run_corpus"]
 
@@ -643,7 +643,9 @@ def _run(
                 file_errors.append(str(item))
                 return
             reasons[item.kind] += 1
-            rejected.writerow([labels[item.file], item.line, item.id or "", item.kind, item.reason])
+            cells = (labels[item.file], item.id or "", item.reason)
+            file, doc_id, reason = map(for_spreadsheet, cells)  # a report for people: no cell runs as a formula
+            rejected.writerow([file, item.line, doc_id, item.kind, reason])
 
         positions = _Positions(files)
 

@@ -26,7 +26,7 @@ from dedup.corpus import CorpusOptions
 from dedup.lsh import band_keys, candidate_pairs
 from dedup.pipeline import Pipeline
 from dedup.segment import drop_lines, split_paragraphs
-from dedup.textio import MARKER, RunError, check_out, parse_marker, replace_refusal
+from dedup.textio import FORMULA_STARTS, MARKER, RunError, check_out, parse_marker, replace_refusal
 
 if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a function needs it
     from pyspark.sql import DataFrame, SparkSession
@@ -443,6 +443,8 @@ def run_corpus_spark(
 
     ``opts`` are the local engine's (keep, level, max chars, field names); workers and batches are Spark's.
     """
+    from pyspark.sql import functions as F
+
     cfg, opts = cfg or DedupConfig(), opts or CorpusOptions()
     keep, level, fields = opts.keep, opts.level, opts.fields
     start = time.perf_counter()
@@ -465,7 +467,9 @@ def run_corpus_spark(
         duplicates = result.duplicates.orderBy("id").cache()
         duplicates.coalesce(1).write.mode("overwrite").parquet(f"{tmp}/duplicates.parquet")
         duplicates.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/duplicates.csv")
-        result.rejected.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/rejected.csv")
+        formula = F.substring("id", 1, 1).isin(*FORMULA_STARTS)  # a report for people, as the local engine's
+        safe = result.rejected.withColumn("id", F.when(formula, F.concat(F.lit("'"), "id")).otherwise(F.col("id")))
+        safe.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/rejected.csv")
         if result.paragraphs_removed is not None:
             removed = result.paragraphs_removed.orderBy("id", "line").cache()
             removed.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/paragraphs_removed.csv")

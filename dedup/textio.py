@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = [
+    "FORMULA_STARTS",
     "MARKER",
     "InputError",
     "RunError",
@@ -20,6 +21,7 @@ __all__ = [
     "check_out",
     "decode",
     "discard",
+    "for_spreadsheet",
     "parse_marker",
     "prepare_out",
     "publish",
@@ -249,6 +251,15 @@ def publish(tmp: Path, out: Path) -> None:
     tmp.rename(out)
     _unlock(out)
     shutil.rmtree(old, ignore_errors=True)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet run a cell as a formula (CSV injection)."""
+
+
+def for_spreadsheet(value: str) -> str:
+    """``value`` for a CSV meant to be read by people: a leading ``'`` when a spreadsheet would run it."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def write_csv(path: Path, header: list[str], rows: list) -> None:

@@ -419,3 +419,20 @@ def test_files_a_folder_holds_but_are_not_read_are_named(tmp_path) -> None:
     assert error.startswith(f"{folder / 'e.json'}: one JSON document (an array or a pretty-printed object)")
     with pytest.raises(RunError, match="not a regular file"):
         run_corpus(folder / "p.jsonl", tmp_path / "out2")
+
+
+def test_rejected_csv_cells_never_run_as_spreadsheet_formulas(tmp_path) -> None:
+    """Issue 14, item 26: rejected.csv is for people, so a cell a spreadsheet would run gets a leading quote;
+    duplicates.csv keeps ids exactly (it is data, and duplicates.parquet is read from it)."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:3]
+    formulas = ['=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)"]
+    rows = [*lines, *(json.dumps({"id": name, "text": " "}) for name in formulas)]
+    rows.append(json.dumps({**json.loads(lines[0]), "id": "=copy"}, ensure_ascii=False))
+    path = tmp_path / "=c.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=1))
+    counts = manifest["counts"]
+    assert counts == {"read": 8, "kept": 3, "duplicates": 1, "rejected": 4}
+    with (tmp_path / "out" / "rejected.csv").open(encoding="utf-8") as handle:
+        assert [(r["file"], r["id"]) for r in csv.DictReader(handle)] == [("'=c.jsonl", "'" + f) for f in formulas]
+    assert _duplicates(tmp_path / "out") == {"=copy": json.loads(lines[0])["id"]}
