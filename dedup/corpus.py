@@ -42,7 +42,7 @@ from dedup.records import (
     RowBatch,
     file_labels,
     input_files,
-    parquet_groups,
+    parquet_batches,
     parse_batch,
     printable_path,
     raw_batches,
@@ -462,24 +462,27 @@ def _write_kept(
 
 def _write_kept_parquet(path: Path, target: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str) -> None:
     """The ``wanted`` rows of a Parquet file, with the paragraph lines in ``edits`` removed from their texts,
-    one row group in memory at a time; a damaged group was skipped when reading, and is here too."""
+    one batch in memory at a time; the rows lost to damage when reading are skipped here too."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     with ExitStack() as stack:
         writer = None
-        for first, table in parquet_groups(path):
-            if isinstance(table, FileError):
+        for first, batch in parquet_batches(path):
+            if isinstance(batch, FileError):
                 continue
-            rows = wanted[(wanted >= first) & (wanted < first + table.num_rows)]
-            group_edits = {row: lines for row, lines in edits.items() if first <= row < first + table.num_rows}
-            if group_edits:
-                texts = table.column(field).to_pylist()
-                for row, lines in group_edits.items():
+            end = first + batch.num_rows
+            rows = wanted[(wanted >= first) & (wanted < end)]
+            if not len(rows):
+                continue
+            changed = {row: lines for row, lines in edits.items() if first <= row < end}
+            if changed:
+                texts = batch.column(field).to_pylist()
+                for row, lines in changed.items():
                     texts[row - first] = drop_lines(texts[row - first], lines)
-                table = table.set_column(table.schema.get_field_index(field), field, pa.array(texts))
-            writer = writer or stack.enter_context(pq.ParquetWriter(target, table.schema))
-            writer.write_table(table.take(rows - first))
+                batch = batch.set_column(batch.schema.get_field_index(field), field, pa.array(texts))
+            writer = writer or stack.enter_context(pq.ParquetWriter(target, batch.schema))
+            writer.write_table(pa.Table.from_batches([batch]).take(rows - first))
 
 
 def _kept_lines(path: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str) -> Iterator[bytes]:

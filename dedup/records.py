@@ -29,7 +29,7 @@ __all__ = [
     "batched",
     "file_labels",
     "input_files",
-    "parquet_groups",
+    "parquet_batches",
     "parse_batch",
     "parse_date",
     "parse_row",
@@ -313,9 +313,9 @@ def _one_line(err: Exception) -> str:
     return " ".join(str(err).split())
 
 
-def parquet_groups(path: Path, columns: list[str] | None = None) -> Iterator[tuple[int, object]]:
-    """(first row, 1-based) and the table of each row group of a Parquet file, or a FileError naming the rows of
-    a group that cannot be read: the groups after it are still read, so one damaged group loses only its rows."""
+def parquet_batches(path: Path, columns: list[str] | None = None, size: int = 2000) -> Iterator[tuple[int, object]]:
+    """Each batch of up to ``size`` rows of a Parquet file with its first row (1-based), a row group at a time;
+    where a group cannot be read, a FileError naming the rows of it that are lost, and on with the next group."""
     import pyarrow.parquet as pq
 
     try:
@@ -323,15 +323,17 @@ def parquet_groups(path: Path, columns: list[str] | None = None) -> Iterator[tup
     except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
         raise FileError(f"{path}: cannot read Parquet (corrupt or truncated file?): {_one_line(err)}") from None
     wanted = None if columns is None else [c for c in columns if c in parquet.schema_arrow.names]
-    row = 1
+    start = 1
     for group in range(parquet.num_row_groups):
-        n = parquet.metadata.row_group(group).num_rows
+        row, end = start, start + parquet.metadata.row_group(group).num_rows
         try:
-            yield row, parquet.read_row_group(group, columns=wanted)
+            for batch in parquet.iter_batches(batch_size=size, row_groups=[group], columns=wanted):
+                yield row, batch
+                row += batch.num_rows
         except (OSError, ValueError) as err:
-            last = f"{row:,}-{row + n - 1:,}"
-            yield row, FileError(f"{path}: rows {last} (row group {group + 1}) cannot be read: {_one_line(err)}")
-        row += n
+            lost = f"rows {row:,}-{end - 1:,} (row group {group + 1})"
+            yield row, FileError(f"{path}: {lost} cannot be read: {_one_line(err)}")
+        start = end
 
 
 def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> Iterator[RowBatch | FileError]:
@@ -339,16 +341,12 @@ def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> I
         import pyarrow  # noqa: F401
     except ImportError:
         raise FileError(f"{path}: reading Parquet needs pyarrow: pip install 'arabic-dedup[parquet]'") from None
-    for row, table in parquet_groups(path, [fields.id, fields.text, fields.date, *fields.extra]):
-        if isinstance(table, FileError):
-            yield table
+    for row, batch in parquet_batches(path, [fields.id, fields.text, fields.date, *fields.extra], size):
+        if isinstance(batch, FileError):
+            yield batch
             continue
-        for batch in table.to_batches(max_chunksize=size):
-            n = batch.num_rows
-            yield RowBatch(
-                index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist()
-            )
-            row += n
+        n = batch.num_rows
+        yield RowBatch(index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist())
 
 
 def _one_document(path: Path) -> bool:

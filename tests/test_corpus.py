@@ -368,6 +368,8 @@ def test_a_damaged_parquet_row_group_loses_only_its_rows(tmp_path, level) -> Non
     pq = pytest.importorskip("pyarrow.parquet")
     rows = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()[:60]]
     rows[50]["text"] = rows[5]["text"]  # a copy, after the damage, of a row before it
+    own = rows[45]["text"]
+    rows[45]["text"] = own + "\n" + rows[0]["text"].split("\n")[0]  # and a paragraph of one
     path = tmp_path / "c.parquet"
     pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=20, compression="none")
     data = bytearray(path.read_bytes())
@@ -378,8 +380,10 @@ def test_a_damaged_parquet_row_group_loses_only_its_rows(tmp_path, level) -> Non
     assert manifest["counts"] == {"read": 40, "kept": 39, "duplicates": 1, "rejected": 0}
     (error,) = manifest["file_errors"]
     assert error.startswith(f"{path}: rows 21-40 (row group 2) cannot be read: ")
-    kept = pq.read_table(tmp_path / "out" / "kept" / "c.parquet").column("id").to_pylist()
-    assert kept == [r["id"] for r in rows[:20] + rows[40:] if r is not rows[50]]
+    kept = pq.read_table(tmp_path / "out" / "kept" / "c.parquet").to_pylist()
+    assert [r["id"] for r in kept] == [r["id"] for r in rows[:20] + rows[40:] if r is not rows[50]]
+    assert kept[25]["text"] == (own if level == "paragraph" else rows[45]["text"])
+    assert manifest["paragraphs_removed"] == (level == "paragraph")
 
 
 def test_input_files_are_named_by_their_path_in_the_folder_even_when_not_utf8(tmp_path) -> None:
