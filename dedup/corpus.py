@@ -40,8 +40,10 @@ from dedup.records import (
     Record,
     Rejected,
     RowBatch,
+    bounded_lines,
     file_labels,
     input_files,
+    line_limit,
     parquet_batches,
     parse_batch,
     printable_path,
@@ -452,7 +454,7 @@ def _write_kept(
             elif path.name.endswith(".parquet"):
                 _write_kept_parquet(path, target, wanted, edits, opts.fields.text)
             else:
-                lines = _kept_lines(path, wanted, edits, opts.fields.text)
+                lines = _kept_lines(path, wanted, edits, opts.fields.text, opts.max_chars)
                 with target.open("wb") as dst:
                     if path.name.endswith(".gz"):
                         lines = signer.map(_pieces(lines, _GZIP_MEMBER_BYTES), _gzip_member)
@@ -485,13 +487,15 @@ def _write_kept_parquet(path: Path, target: Path, wanted: np.ndarray, edits: dic
             writer.write_table(pa.Table.from_batches([batch]).take(rows - first))
 
 
-def _kept_lines(path: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str) -> Iterator[bytes]:
+def _kept_lines(
+    path: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str, max_chars: int
+) -> Iterator[bytes]:
     """The ``wanted`` lines of a JSONL file (plain or gzip), each ending with a newline, with the paragraph
     lines in ``edits`` (line -> paragraph lines) removed from their texts."""
     keep = set(wanted.tolist())
     with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as src:
         try:
-            for number, raw in enumerate(src, start=1):
+            for number, (raw, _) in enumerate(bounded_lines(src, line_limit(max_chars)), start=1):
                 if number not in keep:
                     continue
                 if number in edits:
@@ -562,7 +566,7 @@ def _paragraph_pass(
 
     def batches() -> Iterator[tuple[RowBatch, np.ndarray]]:
         """The rows of the kept documents, with their document numbers; the rest was reported already."""
-        for batch in raw_batches(files, opts.fields, opts.batch_size):
+        for batch in raw_batches(files, opts.fields, opts.batch_size, opts.max_chars):
             if isinstance(batch, FileError):
                 continue
             docs_of = np.array([ordinal.get((batch.file, line), -1) for line in batch.lines.tolist()], dtype=np.int64)
@@ -653,7 +657,7 @@ def _run(
         positions = _Positions(files)
 
         def rows() -> Iterator[RowBatch]:
-            for batch in raw_batches(files, opts.fields, opts.batch_size):
+            for batch in raw_batches(files, opts.fields, opts.batch_size, opts.max_chars):
                 if isinstance(batch, FileError):
                     on_other(batch)
                     continue

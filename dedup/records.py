@@ -27,8 +27,10 @@ __all__ = [
     "Rejected",
     "RowBatch",
     "batched",
+    "bounded_lines",
     "file_labels",
     "input_files",
+    "line_limit",
     "parquet_batches",
     "parse_batch",
     "parse_date",
@@ -244,50 +246,84 @@ class RowBatch:
 _BLOCK_BYTES = 1 << 22
 
 
+def line_limit(max_chars: int) -> int:
+    """The longest JSONL line, in bytes, worth parsing: a text of ``max_chars`` characters all escaped
+    (``\\uXXXX``, 6 bytes each) and 1 MiB of other fields. Longer lines are rejected unparsed, and are
+    never held whole in memory: a small gzip file can hold a line of gigabytes."""
+    return 6 * max_chars + (1 << 20)
+
+
 def _sized(lines: list[bytes], extra: int = 0) -> tuple[list[bytes], np.ndarray]:
     return lines, np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + extra
 
 
-def _block_lines(handle) -> Iterator[tuple[list[bytes], np.ndarray]]:
+def _block_lines(handle, limit: int | None = None) -> Iterator[tuple[list[bytes], np.ndarray]]:
     """The lines of a binary file (newline cut off) and their sizes in it, a large block at a time:
-    far fewer calls than line iteration, and no copy of each line to keep its newline."""
+    far fewer calls than line iteration, and no copy of each line to keep its newline. A line longer
+    than ``limit`` bytes is given as ``b""`` with its size, and never held whole."""
     pieces: list[bytes] = []  # the start of a line longer than a block: joined once, not block by block
+    held = dropped = 0  # bytes of the current line in ``pieces``, and skipped (it is over the limit)
     while block := handle.read(_BLOCK_BYTES):
         if b"\n" not in block:
             pieces.append(block)
+            held += len(block)
+            if limit is not None and held + dropped > limit:
+                pieces, held, dropped = [], 0, held + dropped
             continue
         lines = b"".join([*pieces, block]).split(b"\n")
         pieces = [lines.pop()]
-        yield _sized(lines, 1)
+        held = len(pieces[0])
+        lines, sizes = _sized(lines, 1)
+        if dropped:
+            lines[0], sizes[0], dropped = b"", sizes[0] + dropped, 0
+        yield lines, sizes
     if rest := b"".join(pieces):
-        yield _sized([rest])
+        yield ([b""], np.array([held + dropped])) if dropped else _sized([rest])
+    elif dropped:
+        yield [b""], np.array([dropped])
 
 
-def _gzip_lines(handle, size: int = 4096) -> Iterator[tuple[list[bytes], np.ndarray]]:
+def bounded_lines(handle, limit: int | None = None) -> Iterator[tuple[bytes, int]]:
+    """Each line of a binary stream, newline kept, and its size; one longer than ``limit`` bytes is
+    given as ``b""``, read past a MiB at a time instead of held whole."""
+    while line := handle.readline(-1 if limit is None else limit + 1):
+        size = len(line)
+        if limit is not None and size > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = handle.readline(1 << 20)
+                size += len(line)
+            line = b""
+        yield line, size
+
+
+def _gzip_lines(handle, size: int = 4096, limit: int | None = None) -> Iterator[tuple[list[bytes], np.ndarray]]:
     """The lines of a gzip stream (newline kept) and their sizes; line by line underneath, so that every
     whole line before a damaged part of the stream is still delivered before the error."""
     lines: list[bytes] = []
+    sizes: list[int] = []
     try:
-        for line in handle:
+        for line, n in bounded_lines(handle, limit):
             lines.append(line)
+            sizes.append(n)
             if len(lines) >= size:
-                yield _sized(lines)
-                lines = []
+                yield lines, np.array(sizes, dtype=np.int64)
+                lines, sizes = [], []
     except (OSError, EOFError, zlib.error):
         if lines:
-            yield _sized(lines)
+            yield lines, np.array(sizes, dtype=np.int64)
         raise
     if lines:
-        yield _sized(lines)
+        yield lines, np.array(sizes, dtype=np.int64)
 
 
-def _jsonl_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
-    """The non-blank lines of a JSONL file (plain or gzip) in batches of ``size``."""
+def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) -> Iterator[RowBatch]:
+    """The non-blank lines of a JSONL file (plain or gzip) in batches of ``size``; a line over ``limit``
+    bytes comes as an empty payload with its size (see :func:`line_limit`)."""
     number, offset, carry = 1, 0, RowBatch(index, *(np.zeros(0, dtype=np.int64),) * 3, [])
     gz = path.name.endswith(".gz")
     try:
         with gzip.open(path, "rb") if gz else path.open("rb") as handle:
-            for lines, sizes in _gzip_lines(handle) if gz else _block_lines(handle):
+            for lines, sizes in _gzip_lines(handle, limit=limit) if gz else _block_lines(handle, limit):
                 starts = offset + np.cumsum(sizes) - sizes
                 # Blank means all whitespace; a line that does not start with whitespace is never copied to check.
                 used = np.fromiter(
@@ -295,6 +331,8 @@ def _jsonl_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
                     dtype=bool,
                     count=len(lines),
                 )
+                if limit is not None:
+                    used |= sizes > limit
                 at = np.flatnonzero(used)
                 carry += RowBatch(index, at + number, starts[at], sizes[at], [lines[i] for i in at.tolist()])
                 number, offset = number + len(lines), offset + int(sizes.sum())
@@ -362,11 +400,13 @@ def _one_document(path: Path) -> bool:
 
 
 def raw_batches(
-    files: list[Path], fields: FieldNames = FieldNames(), size: int = 2000
+    files: list[Path], fields: FieldNames = FieldNames(), size: int = 2000, max_chars: int | None = None
 ) -> Iterator[RowBatch | FileError]:
     """Every row of every file, unparsed, in order, in batches of up to ``size`` rows of one file; a
     FileError where a file stops, or where a damaged Parquet row group is skipped. Cheap: the parsing
-    (:func:`parse_row`) can happen elsewhere, in worker processes."""
+    (:func:`parse_row`) can happen elsewhere, in worker processes. With ``max_chars``, a line too long
+    to hold such a text is not read into memory (:func:`parse_batch` rejects it)."""
+    limit = None if max_chars is None else line_limit(max_chars)
     for index, path in enumerate(files):
         if path.name.endswith((".json", ".json.gz")) and _one_document(path):
             yield FileError(
@@ -377,7 +417,7 @@ def raw_batches(
         if path.name.endswith(".parquet"):
             batches = _parquet_batches(path, index, fields, size)
         else:
-            batches = _jsonl_batches(path, index, size)
+            batches = _jsonl_batches(path, index, size, limit)
         try:
             yield from batches
         except FileError as err:
@@ -401,10 +441,15 @@ def parse_row(file: int, line: int, payload: bytes | dict, fields: FieldNames, m
 
 
 def parse_batch(batch: RowBatch, fields: FieldNames, max_chars: int) -> list[Record | Rejected]:
-    """:func:`parse_row` on every row of a batch."""
+    """:func:`parse_row` on every row of a batch; a line over :func:`line_limit` is rejected unparsed."""
+    limit = line_limit(max_chars)
     return [
-        parse_row(batch.file, line, payload, fields, max_chars)
-        for line, payload in zip(batch.lines.tolist(), batch.payloads, strict=True)
+        Rejected(
+            batch.file, line, None, "too_long", f"line too long to parse ({size:,} bytes > {limit:,}; see --max-chars)"
+        )
+        if size > limit
+        else parse_row(batch.file, line, payload, fields, max_chars)
+        for line, size, payload in zip(batch.lines.tolist(), batch.sizes.tolist(), batch.payloads, strict=True)
     ]
 
 
@@ -436,7 +481,7 @@ def read_records(
     Duplicate ids are rejected at their second occurrence, naming the first.
     """
     ids = IdCheck(files)
-    for batch in raw_batches(files, fields):
+    for batch in raw_batches(files, fields, max_chars=max_chars):
         if isinstance(batch, FileError):
             yield batch
             continue
