@@ -25,6 +25,7 @@ from dedup.config import DedupConfig
 from dedup.corpus import CorpusOptions
 from dedup.lsh import band_keys, candidate_pairs
 from dedup.pipeline import Pipeline
+from dedup.records import MAX_ID_CHARS
 from dedup.segment import drop_lines, split_paragraphs
 from dedup.textio import FORMULA_STARTS, MARKER, RunError, check_out, parse_marker, replace_refusal
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a funct
 __all__ = ["SparkResult", "dedup_dataframe", "run_corpus_spark", "spark_session"]
 
 _pipelines: dict[str, Pipeline] = {}
+_ID_TYPES = {"string", "bigint", "int", "smallint", "tinyint"}
 
 
 def _pipeline(cfg_json: str) -> Pipeline:
@@ -319,10 +321,18 @@ def dedup_dataframe(
     cfg = cfg or DedupConfig()
     spark.sparkContext.setJobGroup("dedup", f"dedup: near-duplicates, {cfg.describe()['profile']}, keep {keep}")
     df = df.withColumn("_dedup_idx", F.monotonically_increasing_id())
-    text = F.col(text_col)
+    text, doc_id = F.col(text_col), F.col(id_col).cast("string")
+    # The local engine's rules (records._check) as far as a typed column shows them: a column inferred as
+    # another type than string or integer (booleans, numbers with a fraction, objects, arrays) holds no
+    # usable id, nor a non-string column any text. A column of mixed JSON types is inferred as string.
+    types = dict(df.dtypes)
     reason = (
-        F.when(F.col(id_col).isNull() | (F.col(id_col).cast("string") == ""), F.lit("missing_id"))
+        F.when(F.col(id_col).isNull(), F.lit("missing_id"))
+        .when(F.lit(types.get(id_col) not in _ID_TYPES), F.lit("bad_id"))
+        .when(F.trim(doc_id) == "", F.lit("empty_id"))
+        .when(F.length(doc_id) > MAX_ID_CHARS, F.lit("bad_id"))
         .when(text.isNull(), F.lit("missing_text"))
+        .when(F.lit(types.get(text_col) != "string"), F.lit("bad_text"))
         .when(F.trim(text) == "", F.lit("empty_text"))
         .when(F.length(text) > max_chars, F.lit("too_long"))
     )
