@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -223,13 +224,17 @@ def prepare_out(out: Path, inputs: Iterable[str | Path] = ()) -> Path:
     out = check_out(out, inputs)
     out.parent.mkdir(parents=True, exist_ok=True)
     _lock(out)
-    for stale in [*out.parent.glob(f".{out.name}.partial-*"), *out.parent.glob(f".{out.name}.old-*")]:
-        pid = stale.name.rpartition("-")[2]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)  # this process's own, from a run it gave up
-    tmp.mkdir()
+    try:
+        for stale in [*out.parent.glob(f".{out.name}.partial-*"), *out.parent.glob(f".{out.name}.old-*")]:
+            pid = stale.name.rpartition("-")[2]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+        tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)  # this process's own, from a run it gave up
+        tmp.mkdir()
+    except BaseException:
+        _unlock(out)
+        raise
     return tmp
 
 
@@ -246,9 +251,14 @@ def publish(tmp: Path, out: Path) -> None:
     (tmp / MARKER).write_text(json.dumps({"tool": "dedup", "files": names}) + "\n", encoding="utf-8")
     out = check_out(out)
     old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
+    # A stop between the two renames would leave neither folder in place: signals wait until both are done.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
     _unlock(out)
     shutil.rmtree(old, ignore_errors=True)
 
