@@ -31,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dedup.config import DedupConfig
+from dedup.lines import bounded_lines
 from dedup.lsh import connected_components
 from dedup.pipeline import Pipeline
 from dedup.records import (
@@ -40,7 +41,6 @@ from dedup.records import (
     Record,
     Rejected,
     RowBatch,
-    bounded_lines,
     file_labels,
     input_files,
     line_limit,

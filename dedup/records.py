@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dedup.lines import block_lines, gzip_lines
+
 __all__ = [
     "MAX_ID_CHARS",
     "FieldNames",
@@ -27,7 +29,6 @@ __all__ = [
     "Rejected",
     "RowBatch",
     "batched",
-    "bounded_lines",
     "file_labels",
     "input_files",
     "line_limit",
@@ -243,77 +244,11 @@ class RowBatch:
         )
 
 
-_BLOCK_BYTES = 1 << 22
-
-
 def line_limit(max_chars: int) -> int:
     """The longest JSONL line, in bytes, worth parsing: a text of ``max_chars`` characters all escaped
     (``\\uXXXX``, 6 bytes each) and 1 MiB of other fields. Longer lines are rejected unparsed, and are
     never held whole in memory: a small gzip file can hold a line of gigabytes."""
     return 6 * max_chars + (1 << 20)
-
-
-def _sized(lines: list[bytes], extra: int = 0) -> tuple[list[bytes], np.ndarray]:
-    return lines, np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + extra
-
-
-def _block_lines(handle, limit: int | None = None) -> Iterator[tuple[list[bytes], np.ndarray]]:
-    """The lines of a binary file (newline cut off) and their sizes in it, a large block at a time:
-    far fewer calls than line iteration, and no copy of each line to keep its newline. A line longer
-    than ``limit`` bytes is given as ``b""`` with its size, and never held whole."""
-    pieces: list[bytes] = []  # the start of a line longer than a block: joined once, not block by block
-    held = dropped = 0  # bytes of the current line in ``pieces``, and skipped (it is over the limit)
-    while block := handle.read(_BLOCK_BYTES):
-        if b"\n" not in block:
-            pieces.append(block)
-            held += len(block)
-            if limit is not None and held + dropped > limit:
-                pieces, held, dropped = [], 0, held + dropped
-            continue
-        lines = b"".join([*pieces, block]).split(b"\n")
-        pieces = [lines.pop()]
-        held = len(pieces[0])
-        lines, sizes = _sized(lines, 1)
-        if dropped:
-            lines[0], sizes[0], dropped = b"", sizes[0] + dropped, 0
-        yield lines, sizes
-    if rest := b"".join(pieces):
-        yield ([b""], np.array([held + dropped])) if dropped else _sized([rest])
-    elif dropped:
-        yield [b""], np.array([dropped])
-
-
-def bounded_lines(handle, limit: int | None = None) -> Iterator[tuple[bytes, int]]:
-    """Each line of a binary stream, newline kept, and its size; one longer than ``limit`` bytes is
-    given as ``b""``, read past a MiB at a time instead of held whole."""
-    while line := handle.readline(-1 if limit is None else limit + 1):
-        size = len(line)
-        if limit is not None and size > limit and not line.endswith(b"\n"):
-            while line and not line.endswith(b"\n"):
-                line = handle.readline(1 << 20)
-                size += len(line)
-            line = b""
-        yield line, size
-
-
-def _gzip_lines(handle, size: int = 4096, limit: int | None = None) -> Iterator[tuple[list[bytes], np.ndarray]]:
-    """The lines of a gzip stream (newline kept) and their sizes; line by line underneath, so that every
-    whole line before a damaged part of the stream is still delivered before the error."""
-    lines: list[bytes] = []
-    sizes: list[int] = []
-    try:
-        for line, n in bounded_lines(handle, limit):
-            lines.append(line)
-            sizes.append(n)
-            if len(lines) >= size:
-                yield lines, np.array(sizes, dtype=np.int64)
-                lines, sizes = [], []
-    except (OSError, EOFError, zlib.error):
-        if lines:
-            yield lines, np.array(sizes, dtype=np.int64)
-        raise
-    if lines:
-        yield lines, np.array(sizes, dtype=np.int64)
 
 
 def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) -> Iterator[RowBatch]:
@@ -323,7 +258,7 @@ def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) 
     gz = path.name.endswith(".gz")
     try:
         with gzip.open(path, "rb") if gz else path.open("rb") as handle:
-            for lines, sizes in _gzip_lines(handle, limit=limit) if gz else _block_lines(handle, limit):
+            for lines, sizes in gzip_lines(handle, limit=limit) if gz else block_lines(handle, limit):
                 starts = offset + np.cumsum(sizes) - sizes
                 # Blank means all whitespace; a line that does not start with whitespace is never copied to check.
                 used = np.fromiter(

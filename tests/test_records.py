@@ -5,6 +5,7 @@ from unittest.mock import patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup import lines as lines_module
 from dedup import records
 from dedup.records import FileError, RowBatch, raw_batches
 from tests.conftest import SAMPLE
@@ -37,7 +38,7 @@ def test_batches_match_a_line_by_line_reading(tmp_path_factory, lines, final_new
     data = "\n".join(lines).encode("utf-8") + (b"\n" if final_newline and lines else b"")
     path = tmp_path_factory.mktemp("rows") / "r.jsonl"
     path.write_bytes(data)
-    with patch.object(records, "_BLOCK_BYTES", block):  # lines cut across many small blocks
+    with patch.object(lines_module, "_BLOCK_BYTES", block):  # lines cut across many small blocks
         batches = list(raw_batches([path], size=size))
     assert all(isinstance(b, RowBatch) and 0 < len(b) <= size for b in batches)
     assert all(len(b) == size for b in batches[:-1])
@@ -76,7 +77,7 @@ def test_lines_over_the_limit_keep_their_place_but_not_their_bytes(tmp_path_fact
     data = "\n".join(lines).encode("utf-8")
     path = tmp_path_factory.mktemp("rows") / ("r.jsonl.gz" if gz else "r.jsonl")
     path.write_bytes(gzip.compress(data) if gz else data)
-    with patch.object(records, "_BLOCK_BYTES", block), patch.object(records, "line_limit", lambda chars: chars):
+    with patch.object(lines_module, "_BLOCK_BYTES", block), patch.object(records, "line_limit", lambda chars: chars):
         batches = list(raw_batches([path], size=5, max_chars=limit))
     got = [
         (line, offset, n, raw.removesuffix(b"\n"))
