@@ -18,7 +18,16 @@ from dedup.index import IndexFileError, SignatureIndex, stored_config
 from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
 from dedup.paragraphs import find_repeats
 from dedup.pipeline import Pipeline
-from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
+from dedup.records import (
+    FieldNames,
+    FileError,
+    Record,
+    Rejected,
+    batched,
+    input_files,
+    read_records,
+    unread_files,
+)
 from dedup.textio import InputError, RunError, atomic_write_text, read_text
 
 __all__ = ["main"]
@@ -185,6 +194,13 @@ def _spark_setting(text: str) -> str:
     return text
 
 
+def _warn_unread(names: list[str]) -> None:
+    """One line naming what an input folder holds but is not read, instead of skipping it without a word."""
+    if names:
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        print(f"dedup: not read (not .jsonl, .jsonl.gz or .parquet, or not a file): {listed}", file=sys.stderr)
+
+
 def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
     """Run a front end; print its headline, its rejections by kind and its unreadable files; the exit status."""
     try:
@@ -197,9 +213,7 @@ def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
         print(f"  rejected {count:,}: {kind} (reasons in rejected.csv)")
     for error in manifest["file_errors"]:
         print(f"dedup: {error}", file=sys.stderr)
-    if unread := manifest.get("unread_files"):
-        listed = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
-        print(f"dedup: not read (not .jsonl, .jsonl.gz or .parquet, or not a file): {listed}", file=sys.stderr)
+    _warn_unread(manifest.get("unread_files", []))
     counts = manifest["counts"]
     if counts["read"] and counts["rejected"] == counts["read"]:
         print("dedup: every row was rejected: check --id-field and --text-field against rejected.csv", file=sys.stderr)
@@ -246,7 +260,9 @@ def _report(item: Rejected | FileError) -> None:
 def _corpus_records(args: argparse.Namespace) -> Iterator[list[Record]]:
     """Batches of usable records of ``args.input``; rejected rows and unreadable files are reported on stderr."""
     fields = FieldNames(id=args.id_field, text=args.text_field, date=args.date_field)
-    return batched(read_records(input_files(args.input), fields, args.max_chars), args.batch_size, _report)
+    files = input_files(args.input)
+    _warn_unread(unread_files(args.input))
+    return batched(read_records(files, fields, args.max_chars), args.batch_size, _report)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:

@@ -619,8 +619,7 @@ def run_corpus(
     tmp = prepare_out(out, [input_path])
     signer = _Signer(cfg, opts)
     try:
-        unread = [printable_path(p.relative_to(input_path)) for p in unread_files(input_path)]
-        manifest = _run(files, tmp, pipeline, opts, signer, unread)
+        manifest = _run(files, tmp, pipeline, opts, signer, unread_files(input_path))
         publish(tmp, out)
     except BaseException:
         discard(tmp, out)

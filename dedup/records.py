@@ -104,11 +104,13 @@ def input_files(path: str | Path) -> list[Path]:
     return [path]
 
 
-def unread_files(path: str | Path) -> list[Path]:
+def unread_files(path: str | Path) -> list[str]:
     """What a folder holds that :func:`input_files` leaves out (other names such as ``B.JSONL`` or ``.bz2``,
-    pipes, devices), so that a run can say so instead of skipping them without a word."""
+    pipes, devices), as printable paths inside it, so that a run can say so instead of skipping them."""
     path = Path(path)
-    return sorted(p for p in path.rglob("*") if not p.is_dir() and not _readable(p)) if path.is_dir() else []
+    if not path.is_dir():
+        return []
+    return sorted(printable_path(p.relative_to(path)) for p in path.rglob("*") if not p.is_dir() and not _readable(p))
 
 
 def printable_path(path: str | Path) -> str:

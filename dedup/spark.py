@@ -523,6 +523,7 @@ def run_corpus_spark(
         fs.rename(tmp, target)
         return manifest
     except Exception as err:
-        fs.delete(tmp, True)
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise RunError(f"Spark run failed, nothing written to {out}: {message[:500]}") from err
+    finally:  # also when stopped (SIGTERM, Ctrl-C); after a finished run there is nothing left to delete
+        fs.delete(tmp, True)

@@ -87,3 +87,18 @@ def test_cli_index_add_reports_hostile_rows_and_adds_the_rest(tmp_path, capsys) 
         "dedup: rejected line 4: not usable JSON: nested too deeply",
         f"{tmp_path / 'idx.db'}: added 5; 5 documents indexed",
     ]
+
+
+def test_cli_index_names_the_files_of_a_folder_it_does_not_read(tmp_path, capsys) -> None:
+    """Issue 14, item 21, for the index: B.JSONL and a .bz2 are named, not skipped without a word."""
+    folder = tmp_path / "day"
+    folder.mkdir()
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    (folder / "a.jsonl").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    (folder / "B.JSONL").write_text("\n".join(lines[3:6]) + "\n", encoding="utf-8")
+    (folder / "c.jsonl.bz2").write_bytes(b"BZh9")
+    assert main(["index", "add", str(tmp_path / "idx.db"), str(folder)]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "dedup: not read (not .jsonl, .jsonl.gz or .parquet, or not a file): B.JSONL, c.jsonl.bz2",
+        f"{tmp_path / 'idx.db'}: added 3; 3 documents indexed",
+    ]
