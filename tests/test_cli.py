@@ -132,3 +132,17 @@ def test_write_clean_never_replaces_an_input_or_another_clean_copy(tmp_path, cap
     umask = os.umask(0o022)
     os.umask(umask)
     assert (out / "x.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("level", ["document", "paragraph"])
+def test_the_reproducers_of_a_lone_surrogate_and_deep_nesting_finish(tmp_path, capsys, level) -> None:
+    """Issue 14, items 2 and 3, as reported: these rows stopped the run with a usage error or a traceback."""
+    path = tmp_path / "s.jsonl"
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:3]
+    nested = '{"id": "a", "text": "x", "n": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path.write_text("\n".join([*lines, '{"id": "\\ud800", "text": "نص"}', '{"id": "b", "text": "\\ud800 نص"}', nested]))
+    out = tmp_path / "o"
+    assert main(["corpus", str(path), "--out", str(out), "--workers", "1", "--level", level]) == 0
+    captured = capsys.readouterr()
+    assert "read 6, kept 3, duplicates 0, rejected 3" in captured.out
+    assert captured.err == ""
