@@ -92,11 +92,12 @@ def _init_worker(cfg: DedupConfig, opts: CorpusOptions) -> None:
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _PR_SET_PDEATHSIG = -1, -3, 1
 
 
-def _init_pool_worker(cfg: DedupConfig, opts: CorpusOptions, parent: int) -> None:
+def _init_pool_worker(cfg: DedupConfig, opts: CorpusOptions) -> None:
     """A worker process: dies with the main process, leaves stopping to it, keeps freed memory.
 
     SIGINT (Ctrl-C reaches the whole process group) and SIGTERM are ignored: the main process stops the pool
-    and cleans up; if it is killed outright, Linux kills the worker too (no orphans). glibc is asked to keep
+    and cleans up; if it is killed outright, Linux kills the worker too (no orphans; with the
+    forkserver start method, when the server the worker came from exits with it). glibc is asked to keep
     freed memory for the next batch: every batch allocates arrays of megabytes, and unmapping them and
     faulting fresh pages in was most of the workers' system time (0.4 s of CPU in 100k documents, 0.14 s
     after this). Best effort: other systems and C libraries are left as they are.
@@ -110,8 +111,6 @@ def _init_pool_worker(cfg: DedupConfig, opts: CorpusOptions, parent: int) -> Non
         libc.mallopt(_M_MMAP_THRESHOLD, 1 << 28)
     except (OSError, AttributeError):
         pass
-    if os.getppid() != parent:  # the main process died before the line above took effect
-        os._exit(1)
     _init_worker(cfg, opts)
 
 
@@ -185,9 +184,7 @@ class _Signer:
         # workers inherit them instead of each paying for it (about 0.3 s of CPU a process).
         _sign_texts(["نص عربي قصير للتهيئة"])
         self.pool = (
-            ProcessPoolExecutor(workers, initializer=_init_pool_worker, initargs=(cfg, opts, os.getpid()))
-            if workers > 1
-            else None
+            ProcessPoolExecutor(workers, initializer=_init_pool_worker, initargs=(cfg, opts)) if workers > 1 else None
         )
         self.window = 2 * workers
 
