@@ -222,8 +222,11 @@ def prepare_out(out: Path, inputs: Iterable[str | Path] = ()) -> Path:
     """A fresh temporary folder beside ``out``, once :func:`check_out` allows replacing ``out`` and no other
     run is writing it; the folders that runs killed before the end left there are removed."""
     out = check_out(out, inputs)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _lock(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _lock(out)
+    except OSError as err:  # a read-only folder, or one that cannot hold folders
+        raise RunError(f"{out}: cannot write the output here ({err.strerror or err})") from None
     try:
         for stale in [*out.parent.glob(f".{out.name}.partial-*"), *out.parent.glob(f".{out.name}.old-*")]:
             pid = stale.name.rpartition("-")[2]

@@ -155,3 +155,11 @@ def test_standard_output_on_a_full_device_is_one_line() -> None:
             text=True,
         )
     assert (run.returncode, run.stderr) == (1, "dedup: cannot write: No space left on device\n")
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line(capsys) -> None:
+    """Item 17: /proc holds no folders of ours (as a read-only folder, even for root)."""
+    assert main(["corpus", str(SAMPLE), "--out", "/proc/dedup-out", "--workers", "1"]) == 1
+    assert (
+        capsys.readouterr().err == "dedup: /proc/dedup-out: cannot write the output here (No such file or directory)\n"
+    )
