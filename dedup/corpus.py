@@ -22,7 +22,7 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -614,15 +614,13 @@ def run_corpus(
         raise RunError(str(err)) from None
     pipeline = Pipeline(cfg)
     tmp = prepare_out(out, [input_path])
-    signer = _Signer(cfg, opts)
-    try:
-        manifest = _run(files, tmp, pipeline, opts, signer, unread_files(input_path))
-        publish(tmp, out)
+    try:  # from here on, whatever stops the run (a stop while the workers start included) cleans up
+        with closing(_Signer(cfg, opts)) as signer:
+            manifest = _run(files, tmp, pipeline, opts, signer, unread_files(input_path))
+            publish(tmp, out)
     except BaseException:
         discard(tmp, out)
         raise
-    finally:
-        signer.close()
     return manifest
 
 
