@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +28,7 @@ from dedup.lsh import band_keys, candidate_pairs
 from dedup.pipeline import Pipeline
 from dedup.records import MAX_ID_CHARS
 from dedup.segment import drop_lines, split_paragraphs
-from dedup.textio import FORMULA_STARTS, MARKER, RunError, check_out, parse_marker, replace_refusal
+from dedup.textio import FORMULA_STARTS, MARKER, RunError, check_out, parse_marker, replace_refusal, writing
 
 if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a function needs it
     from pyspark.sql import DataFrame, SparkSession
@@ -418,10 +419,17 @@ def _read(spark: SparkSession, path: str) -> tuple[DataFrame, str]:
     ), "json"
 
 
+def _local(out: str) -> Path | None:
+    """``out`` as a local path, or ``None`` for one on another file system (HDFS, S3, ...)."""
+    return (
+        Path(out.removeprefix("file://").removeprefix("file:")) if "://" not in out or out.startswith("file:") else None
+    )
+
+
 def _check_spark_out(fs, target, out: str, input_path: str) -> None:
     """The local engine's rule for ``out`` (see ``textio.check_out``), on any file system Spark reaches."""
-    if "://" not in out or out.startswith("file:"):
-        check_out(Path(out.removeprefix("file://").removeprefix("file:")), [input_path])
+    if _local(out) is not None:
+        check_out(_local(out), [input_path])
         return
     if out.rstrip("/") == input_path.rstrip("/") or input_path.startswith(out.rstrip("/") + "/"):
         raise RunError(f"{out}: the output folder must not be or hold the input {input_path}")
@@ -464,6 +472,9 @@ def run_corpus_spark(
     fs = target.getFileSystem(hadoop)
     tmp = jvm.org.apache.hadoop.fs.Path(f"{out.rstrip('/')}.partial-{os.getpid()}")
     _check_spark_out(fs, target, out, input_path)
+    lock = ExitStack()
+    if _local(out) is not None:  # as the local engine: one run at a time into a folder
+        lock.enter_context(writing(_local(out)))
     try:
         df, kind = _read(spark, input_path)
         if "_corrupt_record" in df.columns:
@@ -527,3 +538,4 @@ def run_corpus_spark(
         raise RunError(f"Spark run failed, nothing written to {out}: {message[:500]}") from err
     finally:  # also when stopped (SIGTERM, Ctrl-C); after a finished run there is nothing left to delete
         fs.delete(tmp, True)
+        lock.close()

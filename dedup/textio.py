@@ -10,7 +10,8 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "recorded_files",
     "replace_refusal",
     "write_csv",
+    "writing",
 ]
 
 
@@ -201,6 +203,26 @@ def _lock(out: Path) -> None:
     _held[out] = fd
 
 
+def _take(out: Path) -> None:
+    """The lock of ``out``, its parent folder made first; a folder that cannot be written is a RunError."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _lock(out)
+    except OSError as err:  # a read-only folder, or one that cannot hold folders
+        raise RunError(f"{out}: cannot write the output here ({err.strerror or err})") from None
+
+
+@contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """Hold the lock of output folder ``out`` while a run writes it by its own means (the Spark engine)."""
+    out = out.resolve()
+    _take(out)
+    try:
+        yield
+    finally:
+        _unlock(out)
+
+
 def _unlock(out: Path) -> None:
     fd = _held.pop(out, None)
     if fd is not None:
@@ -222,11 +244,7 @@ def prepare_out(out: Path, inputs: Iterable[str | Path] = ()) -> Path:
     """A fresh temporary folder beside ``out``, once :func:`check_out` allows replacing ``out`` and no other
     run is writing it; the folders that runs killed before the end left there are removed."""
     out = check_out(out, inputs)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        _lock(out)
-    except OSError as err:  # a read-only folder, or one that cannot hold folders
-        raise RunError(f"{out}: cannot write the output here ({err.strerror or err})") from None
+    _take(out)
     try:
         for stale in [*out.parent.glob(f".{out.name}.partial-*"), *out.parent.glob(f".{out.name}.old-*")]:
             pid = stale.name.rpartition("-")[2]

@@ -4,6 +4,8 @@ import csv
 import gzip
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -202,3 +204,21 @@ def test_spark_rejects_awkward_ids_as_the_local_engine_does(spark, tmp_path) -> 
     )
     assert remote["counts"] == local["counts"] == {"read": 19, "kept": 10, "duplicates": 1, "rejected": 8}
     assert "'=SUM(A1)" in [row["id"] for row in _csv_rows(tmp_path / "spark" / "rejected.csv")]
+
+
+def test_spark_refuses_an_output_another_run_is_writing(spark, tmp_path) -> None:
+    """Issue 14, item 15 on the Spark engine: the local engine's lock beside a local output folder."""
+    out = tmp_path / "out"
+    hold = "import sys, time\nfrom pathlib import Path\nfrom dedup.textio import writing\n"
+    hold += "with writing(Path(sys.argv[1])):\n    print('held', flush=True)\n    time.sleep(60)\n"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(RunError, match=rf"another dedup run \(process {holder.pid}\) is writing this folder"):
+            run_corpus_spark(str(SAMPLE), str(out))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not out.exists()
+    assert run_corpus_spark(str(SAMPLE), str(out))["counts"]["read"] == 300
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
