@@ -28,23 +28,23 @@ def block_lines(handle, limit: int | None = None) -> Iterator[tuple[list[bytes],
     pieces: list[bytes] = []  # the start of a line longer than a block: joined once, not block by block
     held = dropped = 0  # bytes of the current line in ``pieces``, and skipped (it is over the limit)
     while block := handle.read(_BLOCK_BYTES):
-        if b"\n" not in block:
+        if b"\n" in block:
+            lines = b"".join([*pieces, block]).split(b"\n")
+            pieces = [lines.pop()]
+            lines, sizes = _sized(lines, 1)
+            if dropped:
+                lines[0], sizes[0], dropped = b"", sizes[0] + dropped, 0
+            yield lines, sizes
+            held = len(pieces[0])
+        else:
             pieces.append(block)
             held += len(block)
-            if limit is not None and held + dropped > limit:
-                pieces, held, dropped = [], 0, held + dropped
-            continue
-        lines = b"".join([*pieces, block]).split(b"\n")
-        pieces = [lines.pop()]
-        held = len(pieces[0])
-        lines, sizes = _sized(lines, 1)
-        if dropped:
-            lines[0], sizes[0], dropped = b"", sizes[0] + dropped, 0
-        yield lines, sizes
-    if rest := b"".join(pieces):
-        yield ([b""], np.array([held + dropped])) if dropped else _sized([rest])
-    elif dropped:
+        if limit is not None and held + dropped > limit:
+            pieces, held, dropped = [], 0, held + dropped
+    if dropped:
         yield [b""], np.array([dropped])
+    elif rest := b"".join(pieces):
+        yield _sized([rest])
 
 
 def bounded_lines(handle, limit: int | None = None) -> Iterator[tuple[bytes, int]]:
