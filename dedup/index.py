@@ -63,6 +63,10 @@ def _differences(stored: dict, wanted: dict, prefix: str = "") -> list[str]:
     return out
 
 
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 def _read_meta(db: sqlite3.Connection, path: Path) -> DedupConfig:
     try:
         stored = dict(db.execute("SELECT key, value FROM meta"))
@@ -106,8 +110,8 @@ def stored_config(path: str | Path) -> DedupConfig | None:
     if not path.exists():
         return None
     db = _connect(path, "ro")
-    try:
-        return _read_meta(db, path)
+    try:  # no tables yet: an empty file, or an index another process is creating
+        return _read_meta(db, path) if _tables(db) else None
     finally:
         db.close()
 
@@ -124,7 +128,7 @@ class SignatureIndex:
             raise IndexFileError(f"{self.path}: no such index (dedup index add creates one)")
         self.db = _connect(self.path, "rwc" if create else "rw")
         try:
-            if create and not self._has_meta():
+            if create and "meta" not in _tables(self.db):
                 self._create(cfg or DedupConfig())
             built = _read_meta(self.db, self.path)
             if cfg is not None and cfg != built:
@@ -135,20 +139,19 @@ class SignatureIndex:
             raise
         self.pipeline = Pipeline(built)
 
-    def _has_meta(self) -> bool:
-        return (
-            self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is not None
-        )
-
     def _create(self, cfg: DedupConfig) -> None:
-        """The tables and settings, in one transaction that checks again that no other process has just made
-        them: two runs creating one index at once both use the settings of whichever came first."""
+        """The tables and settings, in an empty file only, in one transaction that checks again that no other
+        process has just made them: two runs creating one index at once both use the settings of whichever
+        came first."""
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("BEGIN IMMEDIATE")
             with self.db:
-                if self._has_meta():
+                tables = _tables(self.db)
+                if "meta" in tables:
                     return
+                if tables:  # never add ours to someone else's database
+                    raise IndexFileError(f"{self.path}: not a dedup index (an SQLite file with other tables)")
                 self.db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 self.db.execute(
                     "CREATE TABLE docs (doc INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, "
@@ -178,24 +181,29 @@ class SignatureIndex:
         batch = self.pipeline.sign([texts[k] for k in fresh])
         keys = self._keys(batch.signatures)
         try:
-            self._insert(ids, fresh, batch, keys)
+            present |= self._insert(ids, fresh, batch, keys)
         except sqlite3.OperationalError as err:  # a read-only file, a full disk: nothing of the batch is added
             raise IndexFileError(f"{self.path}: cannot add to the index ({err})") from None
         return [doc_id for doc_id in ids if doc_id in present]
 
-    def _insert(self, ids: Sequence[str], fresh: list[int], batch: SignedBatch, keys: np.ndarray) -> None:
+    def _insert(self, ids: Sequence[str], fresh: list[int], batch: SignedBatch, keys: np.ndarray) -> set[str]:
+        """Insert the ``fresh`` documents; returns the ids another process added since they were looked up."""
+        late: set[str] = set()
         with self.db:
             for row, k in enumerate(fresh):
                 cursor = self.db.execute(
-                    "INSERT INTO docs (id, signature, shingles) VALUES (?, ?, ?)",
+                    "INSERT OR IGNORE INTO docs (id, signature, shingles) VALUES (?, ?, ?)",
                     (ids[k], batch.signatures[row].tobytes(), batch.shingle_set(row).tobytes()),
                 )
-                if batch.nonempty[row]:
+                if cursor.rowcount == 0:
+                    late.add(ids[k])
+                elif batch.nonempty[row]:
                     doc = cursor.lastrowid
                     self.db.executemany(
                         "INSERT INTO bands VALUES (?, ?, ?)",
                         [(band, int(key), doc) for band, key in enumerate(keys[row])],
                     )
+        return late
 
     def _present(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()

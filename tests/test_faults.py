@@ -77,11 +77,12 @@ def test_a_killed_run_takes_its_workers_along_and_the_next_run_clears_its_folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing left beside it, no lock file
 
 
-def test_two_index_adds_create_one_new_index_at_once(tmp_path) -> None:
-    """Item 14: two processes creating the same index used to race (``table meta already exists``)."""
+def test_two_index_adds_create_one_new_index_at_once(tmp_path, capsys) -> None:
+    """Item 14: two processes creating the same index used to race (``table meta already exists``), and
+    two adding the same ids (``UNIQUE constraint failed``): here 100 of their 200 articles each."""
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     for k in range(2):
-        (tmp_path / f"{k}.jsonl").write_text("\n".join(lines[k * 150 : (k + 1) * 150]) + "\n", encoding="utf-8")
+        (tmp_path / f"{k}.jsonl").write_text("\n".join(lines[k * 100 : k * 100 + 200]) + "\n", encoding="utf-8")
     db = tmp_path / "news.db"
     runs = [
         subprocess.Popen(
@@ -93,6 +94,7 @@ def test_two_index_adds_create_one_new_index_at_once(tmp_path) -> None:
     ]
     assert [r.wait(60) for r in runs] == [0, 0], [r.stderr.read() for r in runs]
     assert main(["index", "query", str(db), str(SAMPLE)]) == 0
+    assert capsys.readouterr().err.splitlines()[-1].endswith("300 documents match earlier ones; 300 documents indexed")
 
 
 @pytest.mark.parametrize(
@@ -163,3 +165,20 @@ def test_an_output_folder_that_cannot_be_written_is_one_line(capsys) -> None:
     assert (
         capsys.readouterr().err == "dedup: /proc/dedup-out: cannot write the output here (No such file or directory)\n"
     )
+
+
+def test_an_empty_file_becomes_an_index_and_a_foreign_database_is_left_alone(tmp_path) -> None:
+    """Item 14's race: a file another process has just created has no tables yet, and is a new index;
+    an SQLite file with tables of its own is never added to."""
+    import sqlite3
+
+    from dedup.index import IndexFileError, SignatureIndex
+
+    (tmp_path / "new.db").touch()
+    assert main(["index", "add", str(tmp_path / "new.db"), str(SAMPLE)]) == 0
+    with sqlite3.connect(tmp_path / "theirs.db") as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    with pytest.raises(IndexFileError, match="not a dedup index"):
+        SignatureIndex(tmp_path / "theirs.db")
+    with sqlite3.connect(tmp_path / "theirs.db") as db:
+        assert [row[0] for row in db.execute("SELECT name FROM sqlite_master")] == ["notes"]
