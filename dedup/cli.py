@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -17,7 +18,16 @@ from dedup.index import IndexFileError, SignatureIndex, stored_config
 from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
 from dedup.paragraphs import find_repeats
 from dedup.pipeline import Pipeline
-from dedup.records import FieldNames, FileError, Record, Rejected, batched, input_files, read_records
+from dedup.records import (
+    FieldNames,
+    FileError,
+    Record,
+    Rejected,
+    batched,
+    input_files,
+    read_records,
+    unread_files,
+)
 from dedup.textio import InputError, RunError, atomic_write_text, read_text
 
 __all__ = ["main"]
@@ -83,6 +93,18 @@ def _clean_target(out: str, name: str, several: bool) -> Path:
     return target
 
 
+def _clean_clash(target: Path, name: str, inputs: Sequence[str], written: dict[Path, str]) -> str | None:
+    """Why the clean copy of input ``name`` must not go to ``target``: it is an input, or this run wrote the
+    clean copy of another input there (two inputs of one name)."""
+    where = target.resolve()
+    if any(given != "-" and Path(given).resolve() == where for given in inputs):
+        return f"refusing to write its clean copy over an input ({target})"
+    if where in written:
+        return f"its clean copy would replace that of {written[where]} ({target}); give the inputs distinct names"
+    written[where] = name
+    return None
+
+
 def _texts(names: Sequence[str], encoding: str, failed: list[str]) -> Iterator[tuple[str, str]]:
     """Each readable input with its text; each unreadable one gets its one-line reason and joins ``failed``."""
     for name in names:
@@ -96,7 +118,14 @@ def _texts(names: Sequence[str], encoding: str, failed: list[str]) -> Iterator[t
 def _cmd_paragraphs(args: argparse.Namespace) -> int:
     pipeline = Pipeline(_config(args))
     failed: list[str] = []
+    written: dict[Path, str] = {}
     for name, text in _texts(args.files, args.encoding, failed):
+        target = _clean_target(args.write_clean, name, len(args.files) > 1) if args.write_clean else None
+        clash = _clean_clash(target, name, args.files, written) if target else None
+        if clash:
+            print(f"dedup: {name}: {clash}", file=sys.stderr)
+            failed.append(name)
+            continue
         report = find_repeats(text, pipeline, args.split)
         if args.json:
             print(json.dumps(report.to_dict(name), ensure_ascii=False))
@@ -104,8 +133,8 @@ def _cmd_paragraphs(args: argparse.Namespace) -> int:
             print(f"{name}: {len(report.paragraphs)} paragraphs, {len(report.repeats)} repeated")
             for r in report.repeats:
                 print(f"  line {r.line} repeats line {r.first_line} (similarity {r.similarity:.2f})")
-        if args.write_clean:
-            atomic_write_text(_clean_target(args.write_clean, name, len(args.files) > 1), report.clean(text))
+        if target:
+            atomic_write_text(target, report.clean(text))
     return 1 if failed else 0
 
 
@@ -165,6 +194,13 @@ def _spark_setting(text: str) -> str:
     return text
 
 
+def _warn_unread(names: list[str]) -> None:
+    """One line naming what an input folder holds but is not read, instead of skipping it without a word."""
+    if names:
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        print(f"dedup: not read (not .jsonl, .jsonl.gz or .parquet, or not a file): {listed}", file=sys.stderr)
+
+
 def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
     """Run a front end; print its headline, its rejections by kind and its unreadable files; the exit status."""
     try:
@@ -177,6 +213,7 @@ def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
         print(f"  rejected {count:,}: {kind} (reasons in rejected.csv)")
     for error in manifest["file_errors"]:
         print(f"dedup: {error}", file=sys.stderr)
+    _warn_unread(manifest.get("unread_files", []))
     counts = manifest["counts"]
     if counts["read"] and counts["rejected"] == counts["read"]:
         print("dedup: every row was rejected: check --id-field and --text-field against rejected.csv", file=sys.stderr)
@@ -224,12 +261,14 @@ def _report(item: Rejected | FileError) -> None:
 def _corpus_records(args: argparse.Namespace) -> Iterator[list[Record]]:
     """Batches of usable records of ``args.input``; rejected rows and unreadable files are reported on stderr."""
     fields = FieldNames(id=args.id_field, text=args.text_field, date=args.date_field)
-    return batched(read_records(input_files(args.input), fields, args.max_chars), args.batch_size, _report)
+    files = input_files(args.input)
+    _warn_unread(unread_files(args.input))
+    return batched(read_records(files, fields, args.max_chars), args.batch_size, _report)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
     try:
-        index = SignatureIndex(args.db, _config(args, stored_config(args.db)))
+        index = SignatureIndex(args.db, _config(args, stored_config(args.db)), create=args.action == "add")
         added = matched = 0
         for batch in _corpus_records(args):
             ids, texts = [r.id for r in batch], [r.text for r in batch]
@@ -397,16 +436,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is, so that a run stops its workers and removes its partial output."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (1 when any input failed, 2 for usage errors)."""
+    """Run the command line; returns the exit status (1 when any input failed, 2 for usage errors, 128 + the
+    signal when stopped by SIGINT or SIGTERM)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    before = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a full device fails here, where it is reported, not while exiting
+        return status
     except ValueError as err:
         parser.error(str(err))
     except BrokenPipeError:
         return 1
+    except OSError as err:  # a full disk, a read-only folder, standard output on a full device
+        where = err.filename or getattr(args, "out", None) or "cannot write"
+        print(f"dedup: {where}: {err.strerror or err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as stop:
+        signum = signal.SIGTERM if isinstance(stop, _Terminated) else signal.SIGINT
+        print(f"dedup: stopped by {signum.name}; unfinished output removed", file=sys.stderr)
+        return 128 + signum
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 if __name__ == "__main__":

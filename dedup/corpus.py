@@ -16,13 +16,13 @@ import json
 import mmap
 import os
 import resource
-import shutil
+import signal
 import time
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -31,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dedup.config import DedupConfig
+from dedup.lines import bounded_lines
 from dedup.lsh import connected_components
 from dedup.pipeline import Pipeline
 from dedup.records import (
@@ -40,12 +41,17 @@ from dedup.records import (
     Record,
     Rejected,
     RowBatch,
+    file_labels,
     input_files,
+    line_limit,
+    parquet_batches,
     parse_batch,
+    printable_path,
     raw_batches,
+    unread_files,
 )
 from dedup.segment import drop_lines, split_paragraphs
-from dedup.textio import RunError, prepare_out, publish, write_csv
+from dedup.textio import RunError, discard, for_spreadsheet, prepare_out, publish, write_csv
 
 __all__ = ["CorpusOptions", "run_corpus"]
 
@@ -83,18 +89,24 @@ def _init_worker(cfg: DedupConfig, opts: CorpusOptions) -> None:
     _worker["pipeline"], _worker["opts"] = Pipeline(cfg), opts
 
 
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _PR_SET_PDEATHSIG = -1, -3, 1
 
 
 def _init_pool_worker(cfg: DedupConfig, opts: CorpusOptions) -> None:
-    """A worker process: ask glibc to keep freed memory for the next batch instead of returning it.
+    """A worker process: dies with the main process, leaves stopping to it, keeps freed memory.
 
-    Every batch allocates arrays of megabytes; unmapping them and faulting fresh pages in for the next
-    batch was most of the workers' system time (0.4 s of CPU in 100k documents, 0.14 s after this).
-    Best effort: other C libraries are left as they are.
+    SIGINT (Ctrl-C reaches the whole process group) and SIGTERM are ignored: the main process stops the pool
+    and cleans up; if it is killed outright, Linux kills the worker too (no orphans; with the
+    forkserver start method, when the server the worker came from exits with it). glibc is asked to keep
+    freed memory for the next batch: every batch allocates arrays of megabytes, and unmapping them and
+    faulting fresh pages in was most of the workers' system time (0.4 s of CPU in 100k documents, 0.14 s
+    after this). Best effort: other systems and C libraries are left as they are.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         libc = ctypes.CDLL(None)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         libc.mallopt(_M_TRIM_THRESHOLD, 1 << 28)
         libc.mallopt(_M_MMAP_THRESHOLD, 1 << 28)
     except (OSError, AttributeError):
@@ -439,7 +451,7 @@ def _write_kept(
             elif path.name.endswith(".parquet"):
                 _write_kept_parquet(path, target, wanted, edits, opts.fields.text)
             else:
-                lines = _kept_lines(path, wanted, edits, opts.fields.text)
+                lines = _kept_lines(path, wanted, edits, opts.fields.text, opts.max_chars)
                 with target.open("wb") as dst:
                     if path.name.endswith(".gz"):
                         lines = signer.map(_pieces(lines, _GZIP_MEMBER_BYTES), _gzip_member)
@@ -448,35 +460,57 @@ def _write_kept(
 
 
 def _write_kept_parquet(path: Path, target: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str) -> None:
-    """The ``wanted`` rows of a Parquet file, with the paragraph lines in ``edits`` removed from their texts."""
+    """The ``wanted`` rows of a Parquet file, with the paragraph lines in ``edits`` removed from their texts,
+    one batch in memory at a time; the rows lost to damage when reading are skipped here too."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
-    if edits:
-        texts = table.column(field).to_pylist()
-        for row, lines in edits.items():
-            texts[row - 1] = drop_lines(texts[row - 1], lines)
-        table = table.set_column(table.schema.get_field_index(field), field, pa.array(texts))
-    pq.write_table(table.take(wanted - 1), target)
+    with ExitStack() as stack:
+        writer = None
+        for first, batch in parquet_batches(path):
+            if isinstance(batch, FileError):
+                continue
+            end = first + batch.num_rows
+            rows = wanted[(wanted >= first) & (wanted < end)]
+            if not len(rows):
+                continue
+            changed = {row: lines for row, lines in edits.items() if first <= row < end}
+            if changed:
+                texts = batch.column(field).to_pylist()
+                for row, lines in changed.items():
+                    texts[row - first] = drop_lines(texts[row - first], lines)
+                batch = batch.set_column(batch.schema.get_field_index(field), field, pa.array(texts))
+            writer = writer or stack.enter_context(pq.ParquetWriter(target, batch.schema))
+            writer.write_table(pa.Table.from_batches([batch]).take(rows - first))
 
 
-def _kept_lines(path: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str) -> Iterator[bytes]:
+def _kept_lines(
+    path: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str, max_chars: int
+) -> Iterator[bytes]:
     """The ``wanted`` lines of a JSONL file (plain or gzip), each ending with a newline, with the paragraph
     lines in ``edits`` (line -> paragraph lines) removed from their texts."""
     keep = set(wanted.tolist())
     with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as src:
         try:
-            for number, raw in enumerate(src, start=1):
+            for number, (raw, _) in enumerate(bounded_lines(src, line_limit(max_chars)), start=1):
                 if number not in keep:
                     continue
                 if number in edits:
                     obj = json.loads(raw)
                     obj[field] = drop_lines(obj[field], edits[number])
-                    raw = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+                    raw = _dumps(obj)
                 yield raw if raw.endswith(b"\n") else raw + b"\n"
         except (OSError, EOFError, zlib.error):
             return  # the rest of a damaged file was never read, and is reported in file_errors
+
+
+def _dumps(obj: dict) -> bytes:
+    """A row as one line of UTF-8 JSON; all ASCII (escaped) when a field besides id and text holds a lone
+    surrogate, which UTF-8 cannot encode but a JSON escape can."""
+    try:
+        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj).encode("ascii")
 
 
 _GZIP_MEMBER_BYTES = 8 << 20
@@ -529,7 +563,7 @@ def _paragraph_pass(
 
     def batches() -> Iterator[tuple[RowBatch, np.ndarray]]:
         """The rows of the kept documents, with their document numbers; the rest was reported already."""
-        for batch in raw_batches(files, opts.fields, opts.batch_size):
+        for batch in raw_batches(files, opts.fields, opts.batch_size, opts.max_chars):
             if isinstance(batch, FileError):
                 continue
             docs_of = np.array([ordinal.get((batch.file, line), -1) for line in batch.lines.tolist()], dtype=np.int64)
@@ -580,26 +614,28 @@ def run_corpus(
         raise RunError(str(err)) from None
     pipeline = Pipeline(cfg)
     tmp = prepare_out(out, [input_path])
-    signer = _Signer(cfg, opts)
-    try:
-        manifest = _run(files, tmp, pipeline, opts, signer)
-        publish(tmp, out)
+    try:  # from here on, whatever stops the run (a stop while the workers start included) cleans up
+        with closing(_Signer(cfg, opts)) as signer:
+            manifest = _run(files, tmp, pipeline, opts, signer, unread_files(input_path))
+            publish(tmp, out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard(tmp, out)
         raise
-    finally:
-        signer.close()
     return manifest
 
 
-def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, signer: _Signer) -> dict:
+def _run(
+    files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, signer: _Signer, unread: list[str]
+) -> dict:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     docs = _Documents()
     reasons: Counter[str] = Counter()
     file_errors: list[str] = []
 
-    with (tmp / "rejected.csv").open("w", newline="", encoding="utf-8") as rejected_file:
+    labels = file_labels(files)
+    # A stray surrogate (from a file name that is not UTF-8) is written escaped, never a crash.
+    with (tmp / "rejected.csv").open("w", newline="", encoding="utf-8", errors="backslashreplace") as rejected_file:
         rejected = csv.writer(rejected_file)
         rejected.writerow(["file", "line", "id", "kind", "reason"])
 
@@ -608,12 +644,14 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
                 file_errors.append(str(item))
                 return
             reasons[item.kind] += 1
-            rejected.writerow([files[item.file].name, item.line, item.id or "", item.kind, item.reason])
+            cells = (labels[item.file], item.id or "", item.reason)
+            file, doc_id, reason = map(for_spreadsheet, cells)  # a report for people: no cell runs as a formula
+            rejected.writerow([file, item.line, doc_id, item.kind, reason])
 
         positions = _Positions(files)
 
         def rows() -> Iterator[RowBatch]:
-            for batch in raw_batches(files, opts.fields, opts.batch_size):
+            for batch in raw_batches(files, opts.fields, opts.batch_size, opts.max_chars):
                 if isinstance(batch, FileError):
                     on_other(batch)
                     continue
@@ -679,7 +717,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
     rejected_count = sum(reasons.values())
     manifest = {
         "tool": "dedup",
-        "inputs": [str(p) for p in files],
+        "inputs": [printable_path(p) for p in files],
         "counts": {
             "read": n + rejected_count,
             "kept": int(is_kept.sum()),
@@ -692,6 +730,7 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
         "emptied_by_paragraph_dedup": len(edits.emptied),
         "rejected_by_reason": dict(sorted(reasons.items())),
         "file_errors": file_errors,
+        "unread_files": unread,
         "settings": {
             **pipeline.cfg.describe(),
             "bands": pipeline.bands,
@@ -706,7 +745,8 @@ def _run(files: list[Path], tmp: Path, pipeline: Pipeline, opts: CorpusOptions, 
         manifest["outputs"]["paragraphs_removed"] = "paragraphs_removed.csv"
     if (tmp / "duplicates.parquet").exists():
         manifest["outputs"]["duplicates_parquet"] = "duplicates.parquet"
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    (tmp / "manifest.json").write_text(text, encoding="utf-8", errors="backslashreplace")
     return manifest
 
 

@@ -12,13 +12,14 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
 from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
 from dedup.lsh import band_keys
 from dedup.normalize import get_profile
-from dedup.pipeline import Pipeline
+from dedup.pipeline import Pipeline, SignedBatch
 
 __all__ = ["IndexFileError", "Match", "SignatureIndex", "config_from_description", "stored_config"]
 
@@ -62,6 +63,10 @@ def _differences(stored: dict, wanted: dict, prefix: str = "") -> list[str]:
     return out
 
 
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 def _read_meta(db: sqlite3.Connection, path: Path) -> DedupConfig:
     try:
         stored = dict(db.execute("SELECT key, value FROM meta"))
@@ -69,7 +74,34 @@ def _read_meta(db: sqlite3.Connection, path: Path) -> DedupConfig:
         raise IndexFileError(f"{path}: not a dedup index ({err})") from None
     if stored.get("schema") != str(_SCHEMA):
         raise IndexFileError(f"{path}: not a dedup index, or made by another version (schema {stored.get('schema')})")
-    return config_from_description(json.loads(stored["settings"]))
+    try:
+        return config_from_description(json.loads(stored["settings"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as err:  # hand-edited, or damaged
+        raise IndexFileError(
+            f"{path}: the settings stored in this index are damaged ({type(err).__name__}: {err})"
+        ) from None
+
+
+def _connect(path: Path, mode: str) -> sqlite3.Connection:
+    """A connection to ``path`` opened ``ro``, ``rw`` or ``rwc`` (create); a URI, so the name is escaped."""
+    uri = f"file:{quote(str(path.absolute()))}?mode={mode}"
+    try:
+        db = sqlite3.connect(uri, uri=True, timeout=30)  # another process adding waits, not fails
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opening is lazy: fail here, not later
+    except sqlite3.OperationalError as err:
+        raise IndexFileError(f"{path}: cannot open the index ({_why(path, err)})") from None
+    except sqlite3.DatabaseError as err:
+        raise IndexFileError(f"{path}: not a dedup index ({err})") from None
+    return db
+
+
+def _why(path: Path, err: sqlite3.Error) -> str:
+    """A reason a user can act on, where SQLite only says it cannot open the file."""
+    if path.is_dir():
+        return "it is a folder"
+    if not path.parent.is_dir():
+        return f"no folder {path.parent}"
+    return str(err)
 
 
 def stored_config(path: str | Path) -> DedupConfig | None:
@@ -77,44 +109,64 @@ def stored_config(path: str | Path) -> DedupConfig | None:
     path = Path(path)
     if not path.exists():
         return None
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return _read_meta(db, path)
+    db = _connect(path, "ro")
+    try:  # no tables yet: an empty file, or an index another process is creating
+        return _read_meta(db, path) if _tables(db) else None
     finally:
         db.close()
 
 
 class SignatureIndex:
-    """Open an index file, or create it with ``cfg``; an existing file must have been built with ``cfg``."""
+    """Open an index file, or create it with ``cfg``; an existing file must have been built with ``cfg``.
 
-    def __init__(self, path: str | Path, cfg: DedupConfig | None = None) -> None:
+    ``create=False`` refuses a missing file: a query against a mistyped name must not make an empty index.
+    """
+
+    def __init__(self, path: str | Path, cfg: DedupConfig | None = None, create: bool = True) -> None:
         self.path = Path(path)
-        built = stored_config(self.path)
-        if built is not None and cfg is not None and cfg != built:
-            diffs = _differences(built.describe(), cfg.describe())
-            raise IndexFileError(f"{self.path}: built with other settings; " + "; ".join(diffs))
-        self.pipeline = Pipeline(built or cfg)
-        self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        if built is None:
-            self._create()
+        if not create and not self.path.exists():
+            raise IndexFileError(f"{self.path}: no such index (dedup index add creates one)")
+        self.db = _connect(self.path, "rwc" if create else "rw")
+        try:
+            if create and "meta" not in _tables(self.db):
+                self._create(cfg or DedupConfig())
+            built = _read_meta(self.db, self.path)
+            if cfg is not None and cfg != built:
+                diffs = _differences(built.describe(), cfg.describe())
+                raise IndexFileError(f"{self.path}: built with other settings; " + "; ".join(diffs))
+        except BaseException:
+            self.db.close()
+            raise
+        self.pipeline = Pipeline(built)
 
-    def _create(self) -> None:
-        with self.db:
-            self.db.executescript(
-                """
-                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE docs (
-                    doc INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, signature BLOB NOT NULL, shingles BLOB NOT NULL
-                );
-                CREATE TABLE bands (band INTEGER NOT NULL, key INTEGER NOT NULL, doc INTEGER NOT NULL);
-                CREATE INDEX bands_by_key ON bands (band, key);
-                """
-            )
-            self.db.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [("schema", str(_SCHEMA)), ("settings", json.dumps(self.pipeline.cfg.describe()))],
-            )
+    def _create(self, cfg: DedupConfig) -> None:
+        """The tables and settings, in an empty file only, in one transaction that checks again that no other
+        process has just made them: two runs creating one index at once both use the settings of whichever
+        came first."""
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("BEGIN IMMEDIATE")
+            with self.db:
+                tables = _tables(self.db)
+                if "meta" in tables:
+                    return
+                if tables:  # never add ours to someone else's database
+                    raise IndexFileError(f"{self.path}: not a dedup index (an SQLite file with other tables)")
+                self.db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                self.db.execute(
+                    "CREATE TABLE docs (doc INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, "
+                    "signature BLOB NOT NULL, shingles BLOB NOT NULL)"
+                )
+                self.db.execute(
+                    "CREATE TABLE bands (band INTEGER NOT NULL, key INTEGER NOT NULL, doc INTEGER NOT NULL)"
+                )
+                self.db.execute("CREATE INDEX bands_by_key ON bands (band, key)")
+                self.db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [("schema", str(_SCHEMA)), ("settings", json.dumps(cfg.describe()))],
+                )
+        except sqlite3.OperationalError as err:  # a read-only file or folder, a full disk
+            raise IndexFileError(f"{self.path}: cannot create the index ({err})") from None
 
     def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM docs").fetchone()[0]
@@ -128,19 +180,30 @@ class SignatureIndex:
         fresh = [k for k, doc_id in enumerate(ids) if doc_id not in present]
         batch = self.pipeline.sign([texts[k] for k in fresh])
         keys = self._keys(batch.signatures)
+        try:
+            present |= self._insert(ids, fresh, batch, keys)
+        except sqlite3.OperationalError as err:  # a read-only file, a full disk: nothing of the batch is added
+            raise IndexFileError(f"{self.path}: cannot add to the index ({err})") from None
+        return [doc_id for doc_id in ids if doc_id in present]
+
+    def _insert(self, ids: Sequence[str], fresh: list[int], batch: SignedBatch, keys: np.ndarray) -> set[str]:
+        """Insert the ``fresh`` documents; returns the ids another process added since they were looked up."""
+        late: set[str] = set()
         with self.db:
             for row, k in enumerate(fresh):
                 cursor = self.db.execute(
-                    "INSERT INTO docs (id, signature, shingles) VALUES (?, ?, ?)",
+                    "INSERT OR IGNORE INTO docs (id, signature, shingles) VALUES (?, ?, ?)",
                     (ids[k], batch.signatures[row].tobytes(), batch.shingle_set(row).tobytes()),
                 )
-                if batch.nonempty[row]:
+                if cursor.rowcount == 0:
+                    late.add(ids[k])
+                elif batch.nonempty[row]:
                     doc = cursor.lastrowid
                     self.db.executemany(
                         "INSERT INTO bands VALUES (?, ?, ?)",
                         [(band, int(key), doc) for band, key in enumerate(keys[row])],
                     )
-        return [doc_id for doc_id in ids if doc_id in present]
+        return late
 
     def _present(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dedup.lsh import connected_components, exact_jaccard
-from dedup.pipeline import Pipeline
+from dedup.pipeline import Pipeline, SignedBatch
 from dedup.segment import Paragraph, drop_lines, split_paragraphs
 
 __all__ = ["ParagraphReport", "Repeat", "find_repeats"]
@@ -54,17 +54,29 @@ def find_repeats(text: str, pipeline: Pipeline, mode: Literal["line", "blank"] =
     batch = pipeline.sign([p.text for p in paragraphs])
     pairs, _ = pipeline.similar_in_batch(batch)
     labels = connected_components(len(paragraphs), pairs)
-    threshold = pipeline.cfg.lsh.threshold
     seen: dict[int, list[int]] = {}
     repeats = []
     for j, label in enumerate(labels.tolist()):
         earlier = seen.setdefault(label, [])
         if earlier:
-            mine = batch.shingle_set(j)
-            sims = [exact_jaccard(batch.shingle_set(i), mine) for i in earlier]
-            hits = [k for k, s in enumerate(sims) if s >= threshold]
-            k = hits[0] if hits else max(range(len(sims)), key=sims.__getitem__)
+            first, similarity = _first_similar(batch, earlier, j, pipeline.cfg.lsh.threshold)
             p = paragraphs[j]
-            repeats.append(Repeat(p.line, p.end_line, paragraphs[earlier[k]].line, sims[k]))
+            repeats.append(Repeat(p.line, p.end_line, paragraphs[first].line, similarity))
         earlier.append(j)
     return ParagraphReport(paragraphs, repeats)
+
+
+def _first_similar(batch: SignedBatch, earlier: list[int], j: int, threshold: float) -> tuple[int, float]:
+    """The first of ``earlier`` whose Jaccard with ``j`` reaches the threshold (or the most similar), and it.
+
+    Compared in order and stopping at the first hit: N copies of one line cost N comparisons, not N²/2.
+    """
+    mine = batch.shingle_set(j)
+    best, best_similarity = earlier[0], -1.0
+    for i in earlier:
+        similarity = exact_jaccard(batch.shingle_set(i), mine)
+        if similarity >= threshold:
+            return i, similarity
+        if similarity > best_similarity:
+            best, best_similarity = i, similarity
+    return best, best_similarity

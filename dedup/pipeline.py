@@ -16,6 +16,7 @@ from dedup.lsh import (
     containment_of_pairs,
     estimated_jaccard,
     jaccard_of_pairs,
+    stable_order,
 )
 from dedup.minhash import MinHasher
 from dedup.normalize import get_profile
@@ -79,16 +80,34 @@ class Pipeline:
 
         ``band(b)`` gives the signature columns of band ``b`` for all records: bands are
         taken one at a time, so memory stays at a few arrays of N whatever the corpus size.
+        Records with equal signatures pair with the first of them, and only that one goes through
+        the bands: heavy exact duplication would otherwise fill buckets with thousands of records,
+        each paired with ``max_bucket_pairs`` neighbours in every band.
         """
         rows = np.flatnonzero(nonempty)
-        n = len(nonempty)
-        found = []
+        n = max(len(nonempty), 1)
+        copies, firsts = self._equal_signatures(band, rows)
+        found = [copies[:, 0] * n + copies[:, 1]]
         for b in range(self.bands):
-            keys = band_keys(np.asarray(band(b))[rows], 1, self.rows)
-            pairs = rows[candidate_pairs(keys, self.cfg.lsh.max_bucket_pairs)]
+            keys = band_keys(np.asarray(band(b))[firsts], 1, self.rows)
+            pairs = firsts[candidate_pairs(keys, self.cfg.lsh.max_bucket_pairs)]
             found.append(pairs[:, 0] * n + pairs[:, 1])
-        codes = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-        return np.stack([codes // max(n, 1), codes % max(n, 1)], axis=1)
+        codes = np.unique(np.concatenate(found))
+        return np.stack([codes // n, codes % n], axis=1)
+
+    def _equal_signatures(self, band: Callable[[int], np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (first, later) of ``rows`` with equal signatures (one 64-bit key of all bands), and the
+        rows that are the first of their signature, in order."""
+        whole = np.zeros(len(rows), dtype=np.uint64)
+        for b in range(self.bands):
+            key = band_keys(np.asarray(band(b))[rows], 1, self.rows)
+            whole = band_keys(np.column_stack([whole, key]), 1, 2)[:, 0]  # folded in, band after band
+        order, sorted_keys = stable_order(whole)
+        is_first = np.ones(len(rows), dtype=bool)
+        is_first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+        first = order[np.maximum.accumulate(np.where(is_first, np.arange(len(rows)), 0))]
+        copies = np.stack([rows[first[~is_first]], rows[order[~is_first]]], axis=1)
+        return copies, np.sort(rows[order[is_first]])
 
     def band_columns(self, signatures: np.ndarray) -> Callable[[int], np.ndarray]:
         """:meth:`candidates`' band accessor for signatures held in one array."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from dedup.lines import block_lines, gzip_lines
+
 __all__ = [
+    "MAX_ID_CHARS",
     "FieldNames",
     "FileError",
     "IdCheck",
@@ -24,12 +29,18 @@ __all__ = [
     "Rejected",
     "RowBatch",
     "batched",
+    "file_labels",
     "input_files",
+    "line_limit",
+    "parquet_batches",
     "parse_batch",
     "parse_date",
     "parse_row",
+    "printable_path",
     "raw_batches",
     "read_records",
+    "shown",
+    "unread_files",
 ]
 
 _SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".parquet")
@@ -72,11 +83,15 @@ class FileError(Exception):
     """A whole input file (or its rest) cannot be read; ``str()`` says which and why."""
 
 
+def _readable(path: Path) -> bool:
+    return path.name.endswith(_SUFFIXES) and path.is_file()
+
+
 def input_files(path: str | Path) -> list[Path]:
     """The input files under ``path``: the file itself, or a folder's corpus files in sorted order."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(_SUFFIXES))
+        files = sorted(p for p in path.rglob("*") if _readable(p))
         if not files:
             raise FileError(f"{path}: no .jsonl, .jsonl.gz or .parquet files in this folder")
         return files
@@ -84,7 +99,30 @@ def input_files(path: str | Path) -> list[Path]:
         raise FileError(f"{path}: no such file or folder")
     if not path.name.endswith(_SUFFIXES):
         raise FileError(f"{path}: not a corpus file (expected .jsonl, .jsonl.gz or .parquet)")
+    if not path.is_file():  # a pipe would hang the second pass over the input
+        raise FileError(f"{path}: not a regular file (a pipe or a device?): dedup reads its input twice")
     return [path]
+
+
+def unread_files(path: str | Path) -> list[str]:
+    """What a folder holds that :func:`input_files` leaves out (other names such as ``B.JSONL`` or ``.bz2``,
+    pipes, devices), as printable paths inside it, so that a run can say so instead of skipping them."""
+    path = Path(path)
+    if not path.is_dir():
+        return []
+    return sorted(printable_path(p.relative_to(path)) for p in path.rglob("*") if not p.is_dir() and not _readable(p))
+
+
+def printable_path(path: str | Path) -> str:
+    """``path`` as text that can be written anywhere: bytes of a name that are not UTF-8 escaped (``\\xff``)."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def file_labels(files: list[Path]) -> list[str]:
+    """How messages and CSVs name each input file: its printable path from the folder holding them all,
+    so that ``a/x.jsonl`` and ``b/x.jsonl`` stay apart."""
+    root = os.path.commonpath([p.parent for p in files]) if files else ""
+    return [printable_path(os.path.relpath(p, root)) for p in files]
 
 
 def parse_date(value: object) -> float | None:
@@ -100,30 +138,78 @@ def parse_date(value: object) -> float | None:
     return parsed.timestamp()
 
 
+MAX_ID_CHARS = 4096
+"""Longer ids are rejected: an id names a document, and a megabyte one breaks CSV readers downstream."""
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # from a JSON escape such as \ud800: no UTF-8 text holds one
+
+
+def _cut(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """``value`` quoted for a one-line message, cut to ``limit`` characters (repr escapes lone surrogates)."""
+    return repr(_cut(value, limit))
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a parsed value's type, with its article, for messages."""
+    names = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a non-integer number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
 def _has(obj: dict) -> str:
     """The fields a row does have, for a message about one it lacks (a wrong --text-field is the usual cause)."""
-    names = list(obj)
-    more = f", … ({len(names)} in all)" if len(names) > 8 else ""
-    return f" (the row has: {', '.join(map(str, names[:8]))}{more})" if names else " (the row is empty)"
+    names = [_cut(str(name), 30).encode("utf-8", "backslashreplace").decode() for name in list(obj)[:8]]
+    more = f", … ({len(obj)} in all)" if len(obj) > 8 else ""
+    return f" (the row has: {', '.join(names)}{more})" if names else " (the row is empty)"
+
+
+def _check_id(obj: dict, name: str) -> tuple[str | None, str, str]:
+    """(id, kind, reason), ``kind`` empty when the id is usable: a string or an integer (taken as its decimal
+    string, so ``1`` and ``"1"`` are the same id), not blank, at most MAX_ID_CHARS, no lone surrogate."""
+    raw = obj.get(name)
+    if raw is None:
+        missing = f"id field {name!r} is null" if name in obj else f"missing id field {name!r}{_has(obj)}"
+        return None, "missing_id", missing
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        return None, "bad_id", f"id field {name!r} is {_json_type(raw)}, not a string or an integer"
+    doc_id = str(raw)
+    if not doc_id.strip():
+        return None, "empty_id", f"id field {name!r} is empty or blank"
+    if len(doc_id) > MAX_ID_CHARS:
+        return None, "bad_id", f"id too long ({len(doc_id):,} characters > {MAX_ID_CHARS:,}): {shown(doc_id)}"
+    if _LONE_SURROGATE.search(doc_id):
+        return None, "bad_id", f"id {shown(doc_id)} contains a lone surrogate (an unpaired \\ud800-\\udfff escape)"
+    return doc_id, "", ""
 
 
 def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None, str | None, str, str]:
     """(id, text, kind, reason); ``kind`` is empty when the object can be used."""
     if not isinstance(obj, dict):
-        return None, None, "not_an_object", f"not a JSON object (got {type(obj).__name__})"
-    raw_id = obj.get(fields.id)
-    doc_id = None if raw_id is None or raw_id == "" else str(raw_id)
+        return None, None, "not_an_object", f"not a JSON object (got {_json_type(obj)})"
+    doc_id, kind, reason = _check_id(obj, fields.id)
+    if kind:
+        return doc_id, None, kind, reason
     text = obj.get(fields.text)
-    if doc_id is None:
-        return None, None, "missing_id", f"missing id field {fields.id!r}{_has(obj)}"
     if text is None:
         return doc_id, None, "missing_text", f"missing text field {fields.text!r}{_has(obj)}"
     if not isinstance(text, str):
-        return doc_id, None, "bad_text", f"text field {fields.text!r} is a {type(text).__name__}, not a string"
+        return doc_id, None, "bad_text", f"text field {fields.text!r} is {_json_type(text)}, not a string"
     if not text.strip():
         return doc_id, None, "empty_text", "empty text"
     if len(text) > max_chars:
         return doc_id, None, "too_long", f"text too long ({len(text):,} characters > {max_chars:,}; see --max-chars)"
+    if _LONE_SURROGATE.search(text):
+        return doc_id, None, "bad_text", "text contains a lone surrogate (an unpaired \\ud800-\\udfff escape)"
     return doc_id, text, "", ""
 
 
@@ -160,53 +246,21 @@ class RowBatch:
         )
 
 
-_BLOCK_BYTES = 1 << 22
+def line_limit(max_chars: int) -> int:
+    """The longest JSONL line, in bytes, worth parsing: a text of ``max_chars`` characters all escaped
+    (``\\uXXXX``, 6 bytes each) and 1 MiB of other fields. Longer lines are rejected unparsed, and are
+    never held whole in memory: a small gzip file can hold a line of gigabytes."""
+    return 6 * max_chars + (1 << 20)
 
 
-def _sized(lines: list[bytes], extra: int = 0) -> tuple[list[bytes], np.ndarray]:
-    return lines, np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + extra
-
-
-def _block_lines(handle) -> Iterator[tuple[list[bytes], np.ndarray]]:
-    """The lines of a binary file (newline cut off) and their sizes in it, a large block at a time:
-    far fewer calls than line iteration, and no copy of each line to keep its newline."""
-    pieces: list[bytes] = []  # the start of a line longer than a block: joined once, not block by block
-    while block := handle.read(_BLOCK_BYTES):
-        if b"\n" not in block:
-            pieces.append(block)
-            continue
-        lines = b"".join([*pieces, block]).split(b"\n")
-        pieces = [lines.pop()]
-        yield _sized(lines, 1)
-    if rest := b"".join(pieces):
-        yield _sized([rest])
-
-
-def _gzip_lines(handle, size: int = 4096) -> Iterator[tuple[list[bytes], np.ndarray]]:
-    """The lines of a gzip stream (newline kept) and their sizes; line by line underneath, so that every
-    whole line before a damaged part of the stream is still delivered before the error."""
-    lines: list[bytes] = []
-    try:
-        for line in handle:
-            lines.append(line)
-            if len(lines) >= size:
-                yield _sized(lines)
-                lines = []
-    except (OSError, EOFError, zlib.error):
-        if lines:
-            yield _sized(lines)
-        raise
-    if lines:
-        yield _sized(lines)
-
-
-def _jsonl_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
-    """The non-blank lines of a JSONL file (plain or gzip) in batches of ``size``."""
+def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) -> Iterator[RowBatch]:
+    """The non-blank lines of a JSONL file (plain or gzip) in batches of ``size``; a line over ``limit``
+    bytes comes as an empty payload with its size (see :func:`line_limit`)."""
     number, offset, carry = 1, 0, RowBatch(index, *(np.zeros(0, dtype=np.int64),) * 3, [])
     gz = path.name.endswith(".gz")
     try:
         with gzip.open(path, "rb") if gz else path.open("rb") as handle:
-            for lines, sizes in _gzip_lines(handle) if gz else _block_lines(handle):
+            for lines, sizes in gzip_lines(handle, limit=limit) if gz else block_lines(handle, limit):
                 starts = offset + np.cumsum(sizes) - sizes
                 # Blank means all whitespace; a line that does not start with whitespace is never copied to check.
                 used = np.fromiter(
@@ -214,6 +268,8 @@ def _jsonl_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
                     dtype=bool,
                     count=len(lines),
                 )
+                if limit is not None:
+                    used |= sizes > limit
                 at = np.flatnonzero(used)
                 carry += RowBatch(index, at + number, starts[at], sizes[at], [lines[i] for i in at.tolist()])
                 number, offset = number + len(lines), offset + int(sizes.sum())
@@ -228,36 +284,77 @@ def _jsonl_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
         yield carry
 
 
-def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> Iterator[RowBatch]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise FileError(f"{path}: reading Parquet needs pyarrow: pip install 'arabic-dedup[parquet]'") from None
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
+def parquet_batches(path: Path, columns: list[str] | None = None, size: int = 2000) -> Iterator[tuple[int, object]]:
+    """Each batch of up to ``size`` rows of a Parquet file with its first row (1-based), a row group at a time;
+    where a group cannot be read, a FileError naming the rows of it that are lost, and on with the next group."""
+    import pyarrow.parquet as pq
+
     try:
         parquet = pq.ParquetFile(path)
-        wanted = [c for c in (fields.id, fields.text, fields.date, *fields.extra) if c in parquet.schema_arrow.names]
-        row = 1
-        for batch in parquet.iter_batches(columns=wanted, batch_size=size):
-            n = batch.num_rows
-            yield RowBatch(
-                index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist()
-            )
-            row += n
     except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
-        raise FileError(f"{path}: cannot read Parquet (corrupt or truncated file?): {err}") from None
+        raise FileError(f"{path}: cannot read Parquet (corrupt or truncated file?): {_one_line(err)}") from None
+    wanted = None if columns is None else [c for c in columns if c in parquet.schema_arrow.names]
+    start = 1
+    for group in range(parquet.num_row_groups):
+        row, end = start, start + parquet.metadata.row_group(group).num_rows
+        try:
+            for batch in parquet.iter_batches(batch_size=size, row_groups=[group], columns=wanted):
+                yield row, batch
+                row += batch.num_rows
+        except (OSError, ValueError) as err:
+            lost = f"rows {row:,}-{end - 1:,} (row group {group + 1})"
+            yield row, FileError(f"{path}: {lost} cannot be read: {_one_line(err)}")
+        start = end
+
+
+def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> Iterator[RowBatch | FileError]:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise FileError(f"{path}: reading Parquet needs pyarrow: pip install 'arabic-dedup[parquet]'") from None
+    for row, batch in parquet_batches(path, [fields.id, fields.text, fields.date, *fields.extra], size):
+        if isinstance(batch, FileError):
+            yield batch
+            continue
+        n = batch.num_rows
+        yield RowBatch(index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist())
+
+
+def _one_document(path: Path) -> bool:
+    """Whether a ``.json`` file opens as one JSON document (``[`` or a lone ``{`` first), not JSON Lines."""
+    try:
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as handle:
+            first = b""
+            while not first and (line := handle.readline(1 << 16)):
+                first = line.strip()
+    except (OSError, EOFError, zlib.error):
+        return False  # reading it again says what is wrong
+    return first.startswith(b"[") or first == b"{"
 
 
 def raw_batches(
-    files: list[Path], fields: FieldNames = FieldNames(), size: int = 2000
+    files: list[Path], fields: FieldNames = FieldNames(), size: int = 2000, max_chars: int | None = None
 ) -> Iterator[RowBatch | FileError]:
     """Every row of every file, unparsed, in order, in batches of up to ``size`` rows of one file; a
-    FileError where a file stops. Cheap: the parsing (:func:`parse_row`) can happen elsewhere, in worker
-    processes."""
+    FileError where a file stops, or where a damaged Parquet row group is skipped. Cheap: the parsing
+    (:func:`parse_row`) can happen elsewhere, in worker processes. With ``max_chars``, a line too long
+    to hold such a text is not read into memory (:func:`parse_batch` rejects it)."""
+    limit = None if max_chars is None else line_limit(max_chars)
     for index, path in enumerate(files):
+        if path.name.endswith((".json", ".json.gz")) and _one_document(path):
+            yield FileError(
+                f"{path}: one JSON document (an array or a pretty-printed object), not JSON Lines with one object "
+                "a line; convert it, e.g. jq -c '.[]'"
+            )
+            continue
         if path.name.endswith(".parquet"):
             batches = _parquet_batches(path, index, fields, size)
         else:
-            batches = _jsonl_batches(path, index, size)
+            batches = _jsonl_batches(path, index, size, limit)
         try:
             yield from batches
         except FileError as err:
@@ -271,6 +368,8 @@ def parse_row(file: int, line: int, payload: bytes | dict, fields: FieldNames, m
             payload = json.loads(payload)
         except (ValueError, UnicodeDecodeError) as err:
             return Rejected(file, line, None, "invalid_json", f"not valid JSON: {err}")
+        except RecursionError:
+            return Rejected(file, line, None, "invalid_json", "not usable JSON: nested too deeply")
     doc_id, text, kind, reason = _check(payload, fields, max_chars)
     if kind:
         return Rejected(file, line, doc_id, kind, reason)
@@ -279,10 +378,15 @@ def parse_row(file: int, line: int, payload: bytes | dict, fields: FieldNames, m
 
 
 def parse_batch(batch: RowBatch, fields: FieldNames, max_chars: int) -> list[Record | Rejected]:
-    """:func:`parse_row` on every row of a batch."""
+    """:func:`parse_row` on every row of a batch; a line over :func:`line_limit` is rejected unparsed."""
+    limit = line_limit(max_chars)
     return [
-        parse_row(batch.file, line, payload, fields, max_chars)
-        for line, payload in zip(batch.lines.tolist(), batch.payloads, strict=True)
+        Rejected(
+            batch.file, line, None, "too_long", f"line too long to parse ({size:,} bytes > {limit:,}; see --max-chars)"
+        )
+        if size > limit
+        else parse_row(batch.file, line, payload, fields, max_chars)
+        for line, size, payload in zip(batch.lines.tolist(), batch.sizes.tolist(), batch.payloads, strict=True)
     ]
 
 
@@ -290,7 +394,7 @@ class IdCheck:
     """Rejects the second and later occurrences of an id, naming where it was first seen."""
 
     def __init__(self, files: list[Path]) -> None:
-        self.files = files
+        self.labels = file_labels(files)
         self.first_seen: dict[str, int] = {}  # id -> file index << 40 | line: one int, not a string, per id
 
     def __call__(self, record: Record) -> Record | Rejected:
@@ -302,8 +406,8 @@ class IdCheck:
         if first == file << 40 | line:
             return None
         first_file, first_line = divmod(first, 1 << 40)
-        where = f"{self.files[first_file].name}:{first_line}"
-        return Rejected(file, line, doc_id, "duplicate_id", f"duplicate id {doc_id!r} (first at {where})")
+        where = f"{self.labels[first_file]}:{first_line}"
+        return Rejected(file, line, doc_id, "duplicate_id", f"duplicate id {shown(doc_id)} (first at {where})")
 
 
 def read_records(
@@ -314,7 +418,7 @@ def read_records(
     Duplicate ids are rejected at their second occurrence, naming the first.
     """
     ids = IdCheck(files)
-    for batch in raw_batches(files, fields):
+    for batch in raw_batches(files, fields, max_chars=max_chars):
         if isinstance(batch, FileError):
             yield batch
             continue

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,8 +26,9 @@ from dedup.config import DedupConfig
 from dedup.corpus import CorpusOptions
 from dedup.lsh import band_keys, candidate_pairs
 from dedup.pipeline import Pipeline
+from dedup.records import MAX_ID_CHARS
 from dedup.segment import drop_lines, split_paragraphs
-from dedup.textio import MARKER, RunError, check_out, parse_marker, replace_refusal
+from dedup.textio import FORMULA_STARTS, MARKER, RunError, check_out, parse_marker, replace_refusal, writing
 
 if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a function needs it
     from pyspark.sql import DataFrame, SparkSession
@@ -34,6 +36,7 @@ if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a funct
 __all__ = ["SparkResult", "dedup_dataframe", "run_corpus_spark", "spark_session"]
 
 _pipelines: dict[str, Pipeline] = {}
+_ID_TYPES = {"string", "bigint", "int", "smallint", "tinyint"}
 
 
 def _pipeline(cfg_json: str) -> Pipeline:
@@ -319,10 +322,18 @@ def dedup_dataframe(
     cfg = cfg or DedupConfig()
     spark.sparkContext.setJobGroup("dedup", f"dedup: near-duplicates, {cfg.describe()['profile']}, keep {keep}")
     df = df.withColumn("_dedup_idx", F.monotonically_increasing_id())
-    text = F.col(text_col)
+    text, doc_id = F.col(text_col), F.col(id_col).cast("string")
+    # The local engine's rules (records._check) as far as a typed column shows them: a column inferred as
+    # another type than string or integer (booleans, numbers with a fraction, objects, arrays) holds no
+    # usable id, nor a non-string column any text. A column of mixed JSON types is inferred as string.
+    types = dict(df.dtypes)
     reason = (
-        F.when(F.col(id_col).isNull() | (F.col(id_col).cast("string") == ""), F.lit("missing_id"))
+        F.when(F.col(id_col).isNull(), F.lit("missing_id"))
+        .when(F.lit(types.get(id_col) not in _ID_TYPES), F.lit("bad_id"))
+        .when(F.trim(doc_id) == "", F.lit("empty_id"))
+        .when(F.length(doc_id) > MAX_ID_CHARS, F.lit("bad_id"))
         .when(text.isNull(), F.lit("missing_text"))
+        .when(F.lit(types.get(text_col) != "string"), F.lit("bad_text"))
         .when(F.trim(text) == "", F.lit("empty_text"))
         .when(F.length(text) > max_chars, F.lit("too_long"))
     )
@@ -408,10 +419,17 @@ def _read(spark: SparkSession, path: str) -> tuple[DataFrame, str]:
     ), "json"
 
 
+def _local(out: str) -> Path | None:
+    """``out`` as a local path, or ``None`` for one on another file system (HDFS, S3, ...)."""
+    return (
+        Path(out.removeprefix("file://").removeprefix("file:")) if "://" not in out or out.startswith("file:") else None
+    )
+
+
 def _check_spark_out(fs, target, out: str, input_path: str) -> None:
     """The local engine's rule for ``out`` (see ``textio.check_out``), on any file system Spark reaches."""
-    if "://" not in out or out.startswith("file:"):
-        check_out(Path(out.removeprefix("file://").removeprefix("file:")), [input_path])
+    if _local(out) is not None:
+        check_out(_local(out), [input_path])
         return
     if out.rstrip("/") == input_path.rstrip("/") or input_path.startswith(out.rstrip("/") + "/"):
         raise RunError(f"{out}: the output folder must not be or hold the input {input_path}")
@@ -443,6 +461,8 @@ def run_corpus_spark(
 
     ``opts`` are the local engine's (keep, level, max chars, field names); workers and batches are Spark's.
     """
+    from pyspark.sql import functions as F
+
     cfg, opts = cfg or DedupConfig(), opts or CorpusOptions()
     keep, level, fields = opts.keep, opts.level, opts.fields
     start = time.perf_counter()
@@ -452,6 +472,9 @@ def run_corpus_spark(
     fs = target.getFileSystem(hadoop)
     tmp = jvm.org.apache.hadoop.fs.Path(f"{out.rstrip('/')}.partial-{os.getpid()}")
     _check_spark_out(fs, target, out, input_path)
+    lock = ExitStack()
+    if _local(out) is not None:  # as the local engine: one run at a time into a folder
+        lock.enter_context(writing(_local(out)))
     try:
         df, kind = _read(spark, input_path)
         if "_corrupt_record" in df.columns:
@@ -465,7 +488,9 @@ def run_corpus_spark(
         duplicates = result.duplicates.orderBy("id").cache()
         duplicates.coalesce(1).write.mode("overwrite").parquet(f"{tmp}/duplicates.parquet")
         duplicates.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/duplicates.csv")
-        result.rejected.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/rejected.csv")
+        formula = F.substring("id", 1, 1).isin(*FORMULA_STARTS)  # a report for people, as the local engine's
+        safe = result.rejected.withColumn("id", F.when(formula, F.concat(F.lit("'"), "id")).otherwise(F.col("id")))
+        safe.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/rejected.csv")
         if result.paragraphs_removed is not None:
             removed = result.paragraphs_removed.orderBy("id", "line").cache()
             removed.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/paragraphs_removed.csv")
@@ -509,6 +534,8 @@ def run_corpus_spark(
         fs.rename(tmp, target)
         return manifest
     except Exception as err:
-        fs.delete(tmp, True)
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise RunError(f"Spark run failed, nothing written to {out}: {message[:500]}") from err
+    finally:  # also when stopped (SIGTERM, Ctrl-C); after a finished run there is nothing left to delete
+        fs.delete(tmp, True)
+        lock.close()

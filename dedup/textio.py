@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
+    "FORMULA_STARTS",
     "MARKER",
     "InputError",
     "RunError",
     "atomic_write_text",
     "check_out",
     "decode",
+    "discard",
+    "for_spreadsheet",
     "parse_marker",
     "prepare_out",
     "publish",
@@ -25,6 +31,7 @@ __all__ = [
     "recorded_files",
     "replace_refusal",
     "write_csv",
+    "writing",
 ]
 
 
@@ -82,7 +89,10 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    mask = os.umask(0)
+    os.umask(mask)
     try:
+        os.fchmod(fd, 0o666 & ~mask)  # as any new file (mkstemp makes it 0600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -163,15 +173,96 @@ def replace_refusal(name: str, entries: set[str], recorded: set[str] | None) -> 
     return None
 
 
+_held: dict[Path, int] = {}  # output folder -> descriptor of its lock file, while this process writes it
+
+
+def _lock(out: Path) -> None:
+    """Hold an exclusive lock on the file ``.NAME.lock`` beside ``out``, or :class:`RunError` if another
+    process holds it: two runs into one folder would delete each other's work."""
+    stale = _held.pop(out, None)
+    if stale is not None:  # an earlier run of this process into ``out`` failed without releasing it
+        os.close(stale)
+    path = out.parent / f".{out.name}.lock"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            owner = path.read_text(encoding="utf-8", errors="replace").strip() or "?"
+            raise RunError(f"{out}: another dedup run (process {owner}) is writing this folder; wait for it") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:  # not a lock file its last holder removed while this process waited to open it
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    _held[out] = fd
+
+
+def _take(out: Path) -> None:
+    """The lock of ``out``, its parent folder made first; a folder that cannot be written is a RunError."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _lock(out)
+    except OSError as err:  # a read-only folder, or one that cannot hold folders
+        raise RunError(f"{out}: cannot write the output here ({err.strerror or err})") from None
+
+
+@contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """Hold the lock of output folder ``out`` while a run writes it by its own means (the Spark engine)."""
+    out = out.resolve()
+    _take(out)
+    try:
+        yield
+    finally:
+        _unlock(out)
+
+
+def _unlock(out: Path) -> None:
+    fd = _held.pop(out, None)
+    if fd is not None:
+        (out.parent / f".{out.name}.lock").unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        pass
+    return True
+
+
 def prepare_out(out: Path, inputs: Iterable[str | Path] = ()) -> Path:
-    """A fresh temporary folder beside ``out``, once :func:`check_out` allows replacing ``out``."""
+    """A fresh temporary folder beside ``out``, once :func:`check_out` allows replacing ``out`` and no other
+    run is writing it; the folders that runs killed before the end left there are removed."""
     out = check_out(out, inputs)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out.parent.glob(f".{out.name}.partial-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    tmp.mkdir()
+    _take(out)
+    try:
+        for stale in [*out.parent.glob(f".{out.name}.partial-*"), *out.parent.glob(f".{out.name}.old-*")]:
+            pid = stale.name.rpartition("-")[2]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+        tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)  # this process's own, from a run it gave up
+        tmp.mkdir()
+    except BaseException:
+        _unlock(out)
+        raise
     return tmp
+
+
+def discard(tmp: Path, out: Path) -> None:
+    """Remove the temporary folder of a run that failed or was stopped, and let other runs write ``out``."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    _unlock(out.resolve())
 
 
 def publish(tmp: Path, out: Path) -> None:
@@ -181,10 +272,25 @@ def publish(tmp: Path, out: Path) -> None:
     (tmp / MARKER).write_text(json.dumps({"tool": "dedup", "files": names}) + "\n", encoding="utf-8")
     out = check_out(out)
     old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
+    # A stop between the two renames would leave neither folder in place: signals wait until both are done.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    _unlock(out)
     shutil.rmtree(old, ignore_errors=True)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet run a cell as a formula (CSV injection)."""
+
+
+def for_spreadsheet(value: str) -> str:
+    """``value`` for a CSV meant to be read by people: a leading ``'`` when a spreadsheet would run it."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def write_csv(path: Path, header: list[str], rows: list) -> None:

@@ -1,5 +1,6 @@
 import io
 import json
+import os
 import sys
 
 import pytest
@@ -109,3 +110,39 @@ def test_a_folder_with_a_foreign_manifest_is_never_deleted(tmp_path, capsys, com
     assert "refusing to replace it" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt"]
     assert (out / "notes.txt").read_text() == "x"
+
+
+def test_write_clean_never_replaces_an_input_or_another_clean_copy(tmp_path, capsys) -> None:
+    """Issue 14, item 23: two inputs of one name, an input as its own target; files follow the umask."""
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "x.txt").write_bytes(SEED.read_bytes())
+    first, second, out = tmp_path / "a" / "x.txt", tmp_path / "b" / "x.txt", tmp_path / "clean"
+    assert main(["paragraphs", str(first), str(second), "--write-clean", str(out)]) == 1
+    assert main(["paragraphs", str(first), "--write-clean", str(first)]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert errors == [
+        f"dedup: {second}: its clean copy would replace that of {first} ({out / 'x.txt'}); "
+        "give the inputs distinct names",
+        f"dedup: {first}: refusing to write its clean copy over an input ({first})",
+    ]
+    assert first.read_bytes() == second.read_bytes() == SEED.read_bytes()
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    assert (out / "x.txt").read_text(encoding="utf-8").split("\n") == lines[:21] + lines[40:]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (out / "x.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("level", ["document", "paragraph"])
+def test_the_reproducers_of_a_lone_surrogate_and_deep_nesting_finish(tmp_path, capsys, level) -> None:
+    """Issue 14, items 2 and 3, as reported: these rows stopped the run with a usage error or a traceback."""
+    path = tmp_path / "s.jsonl"
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:3]
+    nested = '{"id": "a", "text": "x", "n": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path.write_text("\n".join([*lines, '{"id": "\\ud800", "text": "نص"}', '{"id": "b", "text": "\\ud800 نص"}', nested]))
+    out = tmp_path / "o"
+    assert main(["corpus", str(path), "--out", str(out), "--workers", "1", "--level", level]) == 0
+    captured = capsys.readouterr()
+    assert "read 6, kept 3, duplicates 0, rejected 3" in captured.out
+    assert captured.err == ""

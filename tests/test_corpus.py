@@ -1,6 +1,7 @@
 import csv
 import gzip
 import json
+import os
 import random
 from pathlib import Path
 
@@ -310,3 +311,132 @@ def test_kept_rows_are_copied_where_the_kernel_cannot_copy_them(planted, tmp_pat
     kept = (tmp_path / "buffer" / "kept" / "corpus.jsonl").read_bytes()
     assert kept == (tmp_path / "kernel" / "kept" / "corpus.jsonl").read_bytes()
     assert len(kept.splitlines()) == 300
+
+
+def _hostile_rows(article: dict, other: dict) -> list[str]:
+    """Rows that once crashed a run or were accepted wrongly (issue 14, items 2, 3, 5, 24)."""
+    text = json.dumps(article["text"], ensure_ascii=False)
+    own = other["text"].split("\n")[0] + "\nسطر خاص بهذه الوثيقة وحدها لا يتكرر في أي مكان آخر من هذه المدونة"
+    return [
+        '{"id": "\\ud800", "text": ' + text + "}",  # a lone surrogate in the id
+        '{"id": "s", "text": "\\udfff' + text[1:] + "}",  # ... in the text
+        '{"id": "t", "text": ' + json.dumps(own, ensure_ascii=False) + ', "title": "\\ud800"}',  # ... elsewhere
+        '{"id": "n", "text": "نص", "n": ' + "[" * 100_000 + "]" * 100_000 + "}",  # nested too deeply
+        json.dumps({"id": "x" * 2_000_000, "text": article["text"]}),  # a 2 MB id on a duplicate row
+        json.dumps({"id": {"a": 1}, "text": "نص"}),
+        json.dumps({"id": ["a"], "text": "نص"}),
+        json.dumps({"id": True, "text": "نص"}),
+        '{"id": Infinity, "text": "نص"}',
+        json.dumps({"id": "", "text": "نص"}),
+        json.dumps({"id": None, "text": "نص"}),
+        json.dumps({"id": 7, "text": "نص عربي قصير"}),  # an integer id is its decimal string ...
+        json.dumps({"id": "7", "text": "نص آخر"}),  # ... so this one repeats it
+    ]
+
+
+_HOSTILE_KINDS = {"bad_id": 6, "bad_text": 1, "duplicate_id": 1, "empty_id": 1, "invalid_json": 1, "missing_id": 1}
+
+
+@pytest.mark.parametrize("level", ["document", "paragraph"])
+def test_hostile_rows_are_rejected_with_reasons_and_the_run_goes_on(tmp_path, level) -> None:
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:10]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(lines + _hostile_rows(*map(json.loads, lines[:2]))) + "\n", encoding="utf-8")
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=2, batch_size=4, level=level))
+    counts = manifest["counts"]
+    assert manifest["rejected_by_reason"] == _HOSTILE_KINDS
+    assert counts["read"] == 23 == counts["kept"] + counts["duplicates"] + counts["rejected"]
+    assert _duplicates(tmp_path / "out") == {}  # the 2 MB id (a copy of line 1) is rejected
+    with (tmp_path / "out" / "rejected.csv").open(encoding="utf-8") as handle:
+        reasons = {int(row["line"]): row["reason"] for row in csv.DictReader(handle)}
+    assert reasons[11] == "id '\\ud800' contains a lone surrogate (an unpaired \\ud800-\\udfff escape)"
+    assert reasons[14] == "not usable JSON: nested too deeply"
+    assert reasons[15].startswith("id too long (2,000,000 characters > 4,096)")
+    assert reasons[16] == "id field 'id' is an object, not a string or an integer"
+    assert reasons[21] == "id field 'id' is null"
+    assert reasons[23] == "duplicate id '7' (first at c.jsonl:22)"
+    kept = [json.loads(line) for line in (tmp_path / "out" / "kept" / "c.jsonl").open(encoding="utf-8")]
+    assert [d["id"] for d in kept][-2:] == ["t", 7]
+    assert kept[-2]["title"] == "\ud800"  # kept, and written escaped when its text lost a paragraph
+    assert len(kept[-2]["text"].split("\n")) == (2 if level == "document" else 1)
+
+
+@pytest.mark.parametrize("level", ["document", "paragraph"])
+def test_a_damaged_parquet_row_group_loses_only_its_rows(tmp_path, level) -> None:
+    """Issue 14, item 4: the row groups before and after the damage are read and their kept rows written."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()[:60]]
+    rows[50]["text"] = rows[5]["text"]  # a copy, after the damage, of a row before it
+    own = rows[45]["text"]
+    rows[45]["text"] = own + "\n" + rows[0]["text"].split("\n")[0]  # and a paragraph of one
+    path = tmp_path / "c.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=20, compression="none")
+    data = bytearray(path.read_bytes())
+    at = pq.ParquetFile(path).metadata.row_group(1).column(4).data_page_offset  # the texts of rows 21-40
+    data[at : at + 40] = b"\xff" * 40
+    path.write_bytes(bytes(data))
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=1, batch_size=7, level=level))
+    assert manifest["counts"] == {"read": 40, "kept": 39, "duplicates": 1, "rejected": 0}
+    (error,) = manifest["file_errors"]
+    assert error.startswith(f"{path}: rows 21-40 (row group 2) cannot be read: ")
+    kept = pq.read_table(tmp_path / "out" / "kept" / "c.parquet").to_pylist()
+    assert [r["id"] for r in kept] == [r["id"] for r in rows[:20] + rows[40:] if r is not rows[50]]
+    assert kept[25]["text"] == (own if level == "paragraph" else rows[45]["text"])
+    assert manifest["paragraphs_removed"] == (level == "paragraph")
+
+
+def test_input_files_are_named_by_their_path_in_the_folder_even_when_not_utf8(tmp_path) -> None:
+    """Issue 14, items 7 and 25: a file name that is not UTF-8, and two files of one name in two folders."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    folder = tmp_path / "in"
+    for sub in ("a", "b"):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / "x.jsonl").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    (folder / os.fsdecode(b"\xff.jsonl")).write_text("\n".join([*lines[3:6], "{bad"]) + "\n", encoding="utf-8")
+    manifest = run_corpus(folder, tmp_path / "out", opts=CorpusOptions(workers=1))
+    assert manifest["counts"] == {"read": 10, "kept": 6, "duplicates": 0, "rejected": 4}
+    assert manifest["inputs"][-1] == f"{folder}/\\xff.jsonl"
+    with (tmp_path / "out" / "rejected.csv").open(encoding="utf-8") as handle:
+        rows = [(r["file"], r["line"], r["reason"]) for r in csv.DictReader(handle)]
+    first = json.loads(lines[0])["id"]
+    assert rows[0] == ("b/x.jsonl", "1", f"duplicate id {first!r} (first at a/x.jsonl:1)")
+    assert rows[3][:2] == ("\\xff.jsonl", "4")
+
+
+def test_files_a_folder_holds_but_are_not_read_are_named(tmp_path) -> None:
+    """Issue 14, items 19 and 21: other suffixes and a pipe are listed, a pretty-printed .json is refused
+    whole (not read as JSON Lines, line by line), and a pipe given as the input is refused (never a hang)."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    (folder / "B.JSONL").write_text("\n".join(lines[3:6]) + "\n", encoding="utf-8")
+    (folder / "c.jsonl.gzip").write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    pretty = json.dumps([json.loads(line) for line in lines[6:9]], ensure_ascii=False, indent=2)
+    (folder / "e.json").write_text(pretty, encoding="utf-8")
+    os.mkfifo(folder / "p.jsonl")
+    manifest = run_corpus(folder, tmp_path / "out", opts=CorpusOptions(workers=1))
+    assert manifest["counts"] == {"read": 3, "kept": 3, "duplicates": 0, "rejected": 0}
+    assert manifest["unread_files"] == ["B.JSONL", "c.jsonl.gzip", "p.jsonl"]
+    (error,) = manifest["file_errors"]
+    assert error.startswith(f"{folder / 'e.json'}: one JSON document (an array or a pretty-printed object)")
+    with pytest.raises(RunError, match="not a regular file"):
+        run_corpus(folder / "p.jsonl", tmp_path / "out2")
+
+
+def test_rejected_csv_cells_never_run_as_spreadsheet_formulas(tmp_path) -> None:
+    """Issue 14, item 26: rejected.csv is for people, so a cell a spreadsheet would run gets a leading quote;
+    duplicates.csv keeps ids exactly (it is data, and duplicates.parquet is read from it)."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:3]
+    formulas = ['=HYPERLINK("http://x")', "+1+2", "-3", "@SUM(A1)"]
+    rows = [*lines, *(json.dumps({"id": name, "text": " "}) for name in formulas)]
+    rows.append(json.dumps({**json.loads(lines[0]), "id": "=copy"}, ensure_ascii=False))
+    path = tmp_path / "=c.jsonl"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=1))
+    counts = manifest["counts"]
+    assert counts == {"read": 8, "kept": 3, "duplicates": 1, "rejected": 4}
+    with (tmp_path / "out" / "rejected.csv").open(encoding="utf-8") as handle:
+        assert [(r["file"], r["id"]) for r in csv.DictReader(handle)] == [("'=c.jsonl", "'" + f) for f in formulas]
+    assert _duplicates(tmp_path / "out") == {"=copy": json.loads(lines[0])["id"]}

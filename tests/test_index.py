@@ -72,3 +72,33 @@ def test_cli_corpus_summary_and_exit_status(tmp_path, capsys) -> None:
     assert "rejected 1: invalid_json" in out
     assert main(["corpus", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o2")]) == 1
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_cli_index_add_reports_hostile_rows_and_adds_the_rest(tmp_path, capsys) -> None:
+    """Issue 14, items 2 and 3: a lone surrogate in an id, a deeply nested row: reported, not a crash."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:5]
+    hostile = ['{"id": "\\ud800", "text": "نص"}', '{"id": "n", "text": "نص", "n": ' + "[" * 50_000 + "]" * 50_000 + "}"]
+    path = tmp_path / "day.jsonl"
+    path.write_text("\n".join([*lines[:2], *hostile, *lines[2:]]) + "\n", encoding="utf-8")
+    assert main(["index", "add", str(tmp_path / "idx.db"), str(path)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "dedup: rejected line 3: id '\\ud800' contains a lone surrogate (an unpaired \\ud800-\\udfff escape)",
+        "dedup: rejected line 4: not usable JSON: nested too deeply",
+        f"{tmp_path / 'idx.db'}: added 5; 5 documents indexed",
+    ]
+
+
+def test_cli_index_names_the_files_of_a_folder_it_does_not_read(tmp_path, capsys) -> None:
+    """Issue 14, item 21, for the index: B.JSONL and a .bz2 are named, not skipped without a word."""
+    folder = tmp_path / "day"
+    folder.mkdir()
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    (folder / "a.jsonl").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    (folder / "B.JSONL").write_text("\n".join(lines[3:6]) + "\n", encoding="utf-8")
+    (folder / "c.jsonl.bz2").write_bytes(b"BZh9")
+    assert main(["index", "add", str(tmp_path / "idx.db"), str(folder)]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "dedup: not read (not .jsonl, .jsonl.gz or .parquet, or not a file): B.JSONL, c.jsonl.bz2",
+        f"{tmp_path / 'idx.db'}: added 3; 3 documents indexed",
+    ]

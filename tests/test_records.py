@@ -5,6 +5,7 @@ from unittest.mock import patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup import lines as lines_module
 from dedup import records
 from dedup.records import FileError, RowBatch, raw_batches
 from tests.conftest import SAMPLE
@@ -37,7 +38,7 @@ def test_batches_match_a_line_by_line_reading(tmp_path_factory, lines, final_new
     data = "\n".join(lines).encode("utf-8") + (b"\n" if final_newline and lines else b"")
     path = tmp_path_factory.mktemp("rows") / "r.jsonl"
     path.write_bytes(data)
-    with patch.object(records, "_BLOCK_BYTES", block):  # lines cut across many small blocks
+    with patch.object(lines_module, "_BLOCK_BYTES", block):  # lines cut across many small blocks
         batches = list(raw_batches([path], size=size))
     assert all(isinstance(b, RowBatch) and 0 < len(b) <= size for b in batches)
     assert all(len(b) == size for b in batches[:-1])
@@ -66,3 +67,51 @@ def test_a_damaged_gzip_still_gives_every_whole_line_before_the_damage(tmp_path)
     assert isinstance(out[-1], FileError) and "cut.jsonl.gz" in str(out[-1])
     assert [raw for b in out[:-1] for raw in b.payloads] == readable
     assert all(json.loads(raw)["id"] for raw in readable if raw.endswith(b"\n"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=_LINES, block=st.integers(1, 40), limit=st.integers(1, 12), gz=st.booleans())
+def test_lines_over_the_limit_keep_their_place_but_not_their_bytes(tmp_path_factory, lines, block, limit, gz):
+    """Issue 14, item 12: a line over the limit is never held whole (a gzip bomb), yet every offset and size
+    stays exact, and it is always delivered, blank or not, for parse_batch to reject."""
+    data = "\n".join(lines).encode("utf-8")
+    path = tmp_path_factory.mktemp("rows") / ("r.jsonl.gz" if gz else "r.jsonl")
+    path.write_bytes(gzip.compress(data) if gz else data)
+    with patch.object(lines_module, "_BLOCK_BYTES", block), patch.object(records, "line_limit", lambda chars: chars):
+        batches = list(raw_batches([path], size=5, max_chars=limit))
+    got = [
+        (line, offset, n, raw.removesuffix(b"\n"))
+        for b in batches
+        for line, offset, n, raw in zip(b.lines.tolist(), b.offsets.tolist(), b.sizes.tolist(), b.payloads, strict=True)
+    ]
+    expected = [row for row in _reference_all(data) if row[3].strip() or row[2] > limit]
+    assert [row[:3] for row in got] == [row[:3] for row in expected]
+    for (_, _, n, raw), (_, _, _, whole) in zip(got, expected, strict=True):
+        assert raw == whole or (n > limit and raw == b"")
+        if n > limit + (1 if gz else block):  # held at most up to the limit and one read beyond
+            assert raw == b""
+
+
+def _reference_all(data: bytes) -> list[tuple[int, int, int, bytes]]:
+    """(line, offset, size with newline, bytes without) of every line, blank or not."""
+    out, offset = [], 0
+    pieces = data.split(b"\n")
+    for number, line in enumerate(pieces, start=1):
+        size = len(line) + (number < len(pieces))
+        if size:
+            out.append((number, offset, size, line))
+        offset += size
+    return out
+
+
+def test_a_gzip_bomb_line_is_rejected_without_being_parsed(tmp_path):
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)[:4]
+    bomb = b'{"id": "bomb", "text": "' + b"\xd9\x86 " * 20_000_000 + b'"}\n'  # 60 MB, 60 KB gzipped
+    path = tmp_path / "b.jsonl.gz"
+    path.write_bytes(gzip.compress(b"".join([*lines[:2], bomb, *lines[2:]]), compresslevel=1))
+    items = list(records.read_records([path], max_chars=100_000))
+    assert [getattr(item, "kind", "ok") for item in items] == ["ok", "ok", "too_long", "ok", "ok"]
+    assert (
+        items[2].reason
+        == f"line too long to parse ({len(bomb):,} bytes > {records.line_limit(100_000):,}; see --max-chars)"
+    )
