@@ -60,8 +60,7 @@ def main() -> None:
     with (out / "pairs.csv").open(encoding="utf-8") as handle:
         reported = {frozenset((r["source_id"], r["copy_id"])) for r in csv.DictReader(handle)}
 
-    loaded, _, _ = load_articles(corpus, opts)
-    articles, _ = crawl_duplicates(loaded)
+    articles, _ = crawl_duplicates(load_articles(corpus, opts).articles)
     matcher = Matcher(articles, opts, get_profile("search"), 5)
     truth, share = exhaustive(matcher)
     ids = [a.id for a in articles]

@@ -94,7 +94,9 @@ def test_bad_input_is_reported_with_line_and_reason(tmp_path) -> None:
     path.write_text("\n".join(good + bad) + "\n", encoding="utf-8")
     summary = run_audit(path, tmp_path / "out")
     assert summary["counts"] == {"read": 16, "articles": 10, "rejected": 6, "crawl_duplicates": 0}
-    rejected = {(int(r["line"]), r["kind"]) for r in _rows(tmp_path / "out" / "rejected.csv")}
+    rows = _rows(tmp_path / "out" / "rejected.csv")
+    assert {r["where"] for r in rows} == {"in.jsonl"}  # the file's name, not its index
+    rejected = {(int(r["line"]), r["kind"]) for r in rows}
     assert rejected == {
         (11, "invalid_json"),
         (12, "missing_outlet"),

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from dedup.audit.model import Article, AuditOptions
-from dedup.records import FieldNames, FileError, Record, Rejected, input_files, parse_date, read_records
+from dedup.records import FieldNames, FileError, Record, Rejected, file_labels, input_files, parse_date, read_records
 from dedup.textio import InputError, RunError, read_text
 
-__all__ = ["crawl_duplicates", "load_articles", "read_outlet_names"]
+__all__ = ["Loaded", "crawl_duplicates", "load_articles", "read_outlet_names"]
 
 
 def _txt_folder(folder: Path, opts: AuditOptions) -> Iterator[Record | Rejected | FileError]:
@@ -57,8 +57,19 @@ def read_outlet_names(path: str | Path) -> tuple[tuple[str, str, bool], ...]:
     )
 
 
-def load_articles(path: str | Path, opts: AuditOptions) -> tuple[list[Article], list[Rejected], list[str]]:
-    """Usable articles, rejected rows (missing outlet, bad date, ...) and unreadable files."""
+@dataclass(frozen=True)
+class Loaded:
+    """What the input held: usable articles, rejected rows (missing outlet, bad date, ...), unreadable
+    files, and how each file is named (``Rejected.file`` indexes ``files``)."""
+
+    articles: list[Article]
+    rejected: list[Rejected]
+    file_errors: list[str]
+    files: list[str]
+
+
+def load_articles(path: str | Path, opts: AuditOptions) -> Loaded:
+    """The articles at ``path`` (a JSONL or Parquet file, a folder of them, or a folder of pages)."""
     path = Path(path)
     fields = FieldNames(
         opts.fields.id,
@@ -73,7 +84,7 @@ def load_articles(path: str | Path, opts: AuditOptions) -> tuple[list[Article], 
             files = input_files(path)
         except FileError as err:
             raise RunError(str(err)) from None
-        items, names = read_records(files, fields), [f.name for f in files]
+        items, names = read_records(files, fields), file_labels(files)
     articles: list[Article] = []
     rejected: list[Rejected] = []
     errors: list[str] = []
@@ -107,7 +118,7 @@ def load_articles(path: str | Path, opts: AuditOptions) -> tuple[list[Article], 
                     _plain(item.extra.get(opts.byline_field)),
                 )
             )
-    return articles, rejected, errors
+    return Loaded(articles, rejected, errors, names)
 
 
 def _plain(value: object) -> str:

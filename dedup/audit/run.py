@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -14,7 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from dedup.audit.attribution import found_in
-from dedup.audit.load import crawl_duplicates, load_articles
+from dedup.audit.load import Loaded, crawl_duplicates, load_articles
 from dedup.audit.match import Matcher
 from dedup.audit.model import Article, AuditOptions, Pair, Span
 from dedup.audit.names import AGENCIES, Names
@@ -22,8 +21,7 @@ from dedup.audit.origin import clusters, iso, pairs_of
 from dedup.audit.report import render_pages, render_report
 from dedup.config import DedupConfig
 from dedup.normalize import get_profile
-from dedup.records import Rejected
-from dedup.textio import RunError, check_out, prepare_out, publish, write_csv
+from dedup.textio import RunError, check_out, discard, for_spreadsheet, prepare_out, publish, write_csv
 
 __all__ = ["PAIR_COLUMNS", "run_audit"]
 
@@ -83,7 +81,7 @@ def _pair_row(p: Pair) -> list:
         p.credit.status,
         p.credit.named,
         p.credit.where,
-        p.credit.text,
+        for_spreadsheet(p.credit.text),
         _spans(p.source_spans),
         _spans(p.copy_spans),
         p.source.url,
@@ -127,9 +125,7 @@ class _Stages:
 class _Result:
     """What the stages found, for the writers."""
 
-    loaded: list[Article]
-    rejected: list[Rejected]
-    file_errors: list[str]
+    loaded: Loaded
     crawled: list[tuple[Article, Article]]
     matcher: Matcher
     cross: list[Pair]
@@ -154,10 +150,10 @@ def run_audit(
     stage = _Stages(progress)
     try:
         with stage("read"):
-            loaded, rejected, file_errors = load_articles(input_path, opts)
-            if not loaded and file_errors:
-                raise RunError("no input could be read: " + "; ".join(file_errors))
-            articles, crawled = crawl_duplicates(loaded)
+            loaded = load_articles(input_path, opts)
+            if not loaded.articles and loaded.file_errors:
+                raise RunError("no input could be read: " + "; ".join(loaded.file_errors))
+            articles, crawled = crawl_duplicates(loaded.articles)
         with stage("words and boilerplate"):
             matcher = Matcher(articles, opts, get_profile(cfg.profile), cfg.shingle.n)
         with stage("candidates and spans"):
@@ -172,7 +168,7 @@ def run_audit(
             cross = [p for p in pairs if p.cross_outlet]
             same = [p for p in pairs if not p.cross_outlet]
             groups = clusters(cross, len(articles), names)
-        result = _Result(loaded, rejected, file_errors, crawled, matcher, cross, same, groups)
+        result = _Result(loaded, crawled, matcher, cross, same, groups)
         tmp = prepare_out(out, [input_path])
         try:
             with stage("write"):
@@ -183,7 +179,7 @@ def run_audit(
             )
             publish(tmp, out)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            discard(tmp, out)
             raise
     finally:
         stage.close()
@@ -207,20 +203,23 @@ def _write(tmp: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptio
     write_csv(
         tmp / "rejected.csv",
         ["where", "line", "id", "kind", "reason"],
-        [[r.file, r.line, r.id or "", r.kind, r.reason] for r in run.rejected],
+        [
+            [for_spreadsheet(str(x)) for x in (run.loaded.files[r.file], r.line, r.id or "", r.kind, r.reason)]
+            for r in run.loaded.rejected
+        ],
     )
     (tmp / "clusters.json").write_text(json.dumps(run.groups, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     summary = {
         "tool": "dedup",
         "input": str(input_path),
         "counts": {
-            "read": len(run.loaded) + len(run.rejected),
-            "articles": len(run.loaded),
-            "rejected": len(run.rejected),
+            "read": len(run.loaded.articles) + len(run.loaded.rejected),
+            "articles": len(run.loaded.articles),
+            "rejected": len(run.loaded.rejected),
             "crawl_duplicates": len(run.crawled),
         },
-        "rejected_by_reason": _count(r.kind for r in run.rejected),
-        "file_errors": run.file_errors,
+        "rejected_by_reason": _count(r.kind for r in run.loaded.rejected),
+        "file_errors": run.loaded.file_errors,
         "pairs": len(cross),
         "same_outlet_pairs": len(same),
         "attribution": _count(p.credit.status for p in cross),
