@@ -243,3 +243,36 @@ def test_an_agency_dateline_in_a_copied_paragraph_is_reported(tmp_path) -> None:
     assert (pair["relation"], pair["common_source"]) == ("shared_source", "was")
     assert (pair["attribution"], pair["credited_outlet"], pair["credit_where"]) == ("credited", "was", "dateline")
     assert pair["credit_text"].startswith("واس- الرياض:")
+
+
+def test_pages_outside_the_folder_are_never_read(tmp_path, seed_text) -> None:
+    """Issue 14, item 6: metadata.csv naming ../secret.txt or an absolute path reads nothing outside."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("كلمة السر المحفوظة خارج المجلد", encoding="utf-8")
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "page.txt").write_text(seed_text, encoding="utf-8")
+    (folder / "metadata.csv").write_text(
+        "file,id,outlet,url,published,title\n"
+        "page.txt,p,تجاربنا,https://b.example/2,2025-12-23T15:00:00,وزراء\n"
+        f"../secret.txt,s1,x,,2025-12-23T15:00:00,\n{secret},s2,x,,2025-12-23T15:00:00,\n",
+        encoding="utf-8",
+    )
+    summary = run_audit(folder, tmp_path / "out")
+    assert summary["rejected_by_reason"] == {"outside_folder": 2}
+    out = tmp_path / "out"
+    assert not any("كلمة السر" in f.read_text(encoding="utf-8") for f in out.rglob("*") if f.is_file())
+
+
+def test_dates_at_the_edges_of_the_calendar_are_written(tmp_path) -> None:
+    """Issue 14, item 8: valid ISO 8601 dates whose UTC falls outside years 1-9999 do not crash a pair."""
+    text = json.loads(AUDIT.read_text(encoding="utf-8").splitlines()[0])["text"]
+    rows = [
+        {"id": "a", "outlet": "x", "published": "0001-01-01T00:00:00+23:59", "text": text},
+        {"id": "b", "outlet": "y", "published": "9999-12-31T23:59:59-23:59", "text": text},
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    run_audit(path, tmp_path / "out")
+    (pair,) = _rows(tmp_path / "out" / "pairs.csv")
+    assert (pair["source_id"], pair["copy_id"]) == ("a", "b")

@@ -28,8 +28,12 @@ def _txt_folder(folder: Path, opts: AuditOptions) -> Iterator[Record | Rejected 
     with meta.open(encoding="utf-8-sig", newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             doc_id = (row.get("id") or row.get("file") or "").strip()
+            page = (folder / (row.get("file") or "")).resolve()
+            if folder.resolve() not in page.parents:  # "../secret.txt" or "/etc/passwd": not a page of this folder
+                yield Rejected(0, line, doc_id, "outside_folder", f"{row.get('file')!r} is not a file inside {folder}")
+                continue
             try:
-                text = read_text(str(folder / (row.get("file") or "")))
+                text = read_text(str(page))
             except InputError as err:
                 yield Rejected(0, line, doc_id, "unreadable_page", err.reason)
                 continue
