@@ -22,6 +22,7 @@ __all__ = [
     "Profile",
     "Step",
     "any_per_record",
+    "code_units",
     "codepoints",
     "get_profile",
     "normalize",
@@ -234,7 +235,7 @@ class Profile:
         whitespace collapsing done on one numpy array instead of per string.
         """
         ops, _, unsafe = self._codepoint_plan
-        raw = _to_code_units("".join(texts))
+        raw = code_units("".join(texts))
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         redo = np.zeros(0, dtype=np.int64)
         redone: list[str] = []
@@ -243,7 +244,7 @@ class Profile:
             # compiled pass reads those texts from a second, small array instead of the batch's.
             redo = np.flatnonzero(any_per_record(unsafe, raw, lengths))
             redone = [self._string_steps(texts[i], ops) for i in redo.tolist()]
-        alternate = _to_code_units("".join(redone))
+        alternate = code_units("".join(redone))
         if alternate.dtype != raw.dtype:  # one of them holds a code point above U+FFFF
             raw, alternate = raw.astype(np.uint32), alternate.astype(np.uint32)
         alt_lengths = np.fromiter(map(len, redone), dtype=np.int64, count=len(redone))
@@ -372,7 +373,7 @@ def any_per_record(mask, cps, lengths):  # pragma: no cover - compiled
     return out
 
 
-def _to_code_units(text: str) -> np.ndarray:
+def code_units(text: str) -> np.ndarray:
     """The code points of ``text``: as UTF-16 units when it has none above U+FFFF (then they are the
     same numbers, and encoding is four times faster than to UTF-32), else as UTF-32."""
     units = text.encode("utf-16-le", "surrogatepass")

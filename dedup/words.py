@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
-from dedup.normalize import Profile, any_per_record, codepoints
+from dedup.normalize import Profile, any_per_record, code_units, codepoints
 
 __all__ = ["Words", "ngram_hashes", "words_of"]
 
@@ -47,13 +47,14 @@ class Words:
 
 
 @njit(cache=True, nogil=True)
-def _scan(cps, offsets, lookup):  # pragma: no cover - compiled
-    """Words of every record: FNV-1a 64 of the mapped characters, raw span, 1-based line, per-record counts."""
+def _scan(cps, offsets, lookup, capacity):  # pragma: no cover - compiled
+    """Words of every record: FNV-1a 64 of the mapped characters, raw span, 1-based line, per-record
+    counts. With ``capacity`` 0 it only counts (so that a second call allocates no more than needed)."""
     n = offsets.shape[0] - 1
-    hashes = np.empty(cps.shape[0] // 2 + n + 1, dtype=np.uint64)  # a word and its separator: 2 characters
-    starts = np.empty(hashes.shape[0], dtype=np.int64)
-    ends = np.empty(hashes.shape[0], dtype=np.int64)
-    lines = np.empty(hashes.shape[0], dtype=np.int64)
+    hashes = np.empty(capacity, dtype=np.uint64)
+    starts = np.empty(capacity, dtype=np.int32)
+    ends = np.empty(capacity, dtype=np.int32)
+    lines = np.empty(capacity, dtype=np.int32)
     counts = np.zeros(n, dtype=np.int64)
     w = 0
     for r in range(n):
@@ -68,7 +69,8 @@ def _scan(cps, offsets, lookup):  # pragma: no cover - compiled
             m = lookup[cps[i]]
             if m == _SPACE:
                 if length:
-                    hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
+                    if capacity:
+                        hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
                     w += 1
                 h, length, start = _FNV64_OFFSET, 0, -1
                 if cps[i] == 10:
@@ -84,10 +86,17 @@ def _scan(cps, offsets, lookup):  # pragma: no cover - compiled
             length += 1
             end = i - base + 1
         if length:
-            hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
+            if capacity:
+                hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
             w += 1
         counts[r] = w - first
-    return hashes[:w], starts[:w], ends[:w], lines[:w], counts
+    return hashes, starts, ends, lines, counts
+
+
+def _words(cps: np.ndarray, offsets: np.ndarray, lookup: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`_scan`, counting first so that the arrays are exactly as long as the words."""
+    total = int(_scan(cps, offsets, lookup, 0)[4].sum())
+    return _scan(cps, offsets, lookup, total)
 
 
 @lru_cache(maxsize=4)
@@ -122,7 +131,7 @@ def _slow_words(
     newlines = [m.start() for m in re.finditer("\n", text)]
     offsets = np.zeros(len(found) + 1, dtype=np.int64)
     np.cumsum([len(word) for word, _, _ in found], out=offsets[1:])
-    hashes, _, _, _, counts = _scan(codepoints("".join(word for word, _, _ in found)), offsets, lookup)
+    hashes, _, _, _, counts = _words(codepoints("".join(word for word, _, _ in found)), offsets, lookup)
     kept = np.flatnonzero(counts == 1).tolist()  # a normalized word is one word; anything else is dropped
     first = np.concatenate(([0], np.cumsum(counts)))[:-1]
     return (
@@ -149,10 +158,10 @@ def _splice(columns: tuple[np.ndarray, ...], counts: np.ndarray, redone: dict[in
 def words_of(texts: Sequence[str], profile: Profile) -> Words:
     """The words of every text, normalized by ``profile`` and hashed, with their raw spans."""
     lookup, unsafe = profile.char_table()
-    cps = codepoints("".join(texts))
+    cps = code_units("".join(texts))  # UTF-16 units when every character is in the BMP: offsets stay code points
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
-    hashes, starts, ends, lines, counts = _scan(cps, offsets, lookup)
+    hashes, starts, ends, lines, counts = _words(cps, offsets, lookup)
     slow = np.flatnonzero(any_per_record(unsafe, cps, np.diff(offsets)))
     if len(slow):
         seen: dict[str, list[str]] = {}

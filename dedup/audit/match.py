@@ -167,7 +167,7 @@ class Matcher:
     def __init__(self, articles: list[Article], opts: AuditOptions, profile: Profile, n: int) -> None:
         self.articles, self.opts, self.n, self.profile = articles, opts, n, profile
         self.words: Words = words_of([a.text for a in articles], profile)
-        self.article_of = np.repeat(np.arange(len(articles)), np.diff(self.words.offsets))
+        self.article_of = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(self.words.offsets))
         hashes, valid = ngram_hashes(self.words, n)
         self.ngrams = (hashes >> np.uint64(32)).astype(np.uint32)
         sets, set_offsets = shingle_sets(*_compact(self.ngrams, valid, self.article_of, len(articles)))
