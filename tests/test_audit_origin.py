@@ -76,6 +76,7 @@ def _copy(text: str, outlet: str = "farm", byline: str = "", hours: float = 6) -
     ],
 )
 def test_ordinary_words_are_not_credits(tmp_path, added) -> None:
+    """Each trap sentence, added to a copy of the source, names no outlet as an outlet."""
     (pair,) = _audit(tmp_path, [SOURCE, _copy(f"{SOURCE['text']}\n{added}")]).values()
     assert (pair["attribution"], pair["credited_outlet"]) == ("uncredited", "")
 
@@ -133,7 +134,7 @@ def test_two_papers_each_signing_one_release_share_a_source(tmp_path) -> None:
     assert (pair["relation"], pair["common_source"], pair["common_source_evidence"]) == (
         "shared_source",
         "statement",
-        "own_bylines",
+        "own_byline",
     )
     unsigned = _copy(SOURCE["text"])  # a farm that signs nothing took the paper's text
     (pair,) = _audit(tmp_path, [source, unsigned]).values()

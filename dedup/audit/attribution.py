@@ -177,7 +177,7 @@ def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) 
         cues = [k for k, w in enumerate(words) if w in _CUE_FORMS]
         if not cues:  # a credit in the text needs a cue before the name
             continue
-        for m in names.mentions(sentence, words):
+        for m in names.mentions(sentence, words, frozenset(cues)):
             if m.outlet != own and any(0 <= m.word - k <= _CUE_REACH for k in cues):
                 found.append(Found(m.outlet, "text", sentence.strip(), (match.start(), match.end())))
     return found

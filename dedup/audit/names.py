@@ -99,7 +99,7 @@ class Mention:
 
     outlet: str
     word: int
-    how: Literal["strong", "prefixed", "bracketed", "position"]
+    how: Literal["strong", "prefixed", "bracketed", "after_cue"]
 
 
 class Names:
@@ -141,7 +141,13 @@ class Names:
         """Every normalized word that may begin a strong name or is a صحيفة-like noun, with the
         proclitics Arabic attaches to it: a sentence without one (nor brackets) names no outlet."""
         strong = {first for first, entries in self._first.items() if any(k == "strong" for _, _, k in entries)}
-        return sorted(with_proclitics(strong | _NORMAL_PREFIXES))
+        # "وفقا للشرق الأوسط": a name that is also a word, with ل, right after a cue (see mentions)
+        joined = {
+            "لل" + w[2:] if w.startswith("ال") else "ل" + w
+            for w, entries in self._first.items()
+            if any(k == "word" for _, _, k in entries)
+        }
+        return sorted(with_proclitics(strong | _NORMAL_PREFIXES) | joined | {"و" + w for w in joined})
 
     def called(self, part: str) -> str | None:
         """The outlet a whole dateline or byline part names, e.g. "واس" or "«عكاظ»" or "صحيفة الوطن"."""
@@ -155,10 +161,11 @@ class Names:
         outlet, kind = found
         return outlet if kind != "place" or bracketed else None
 
-    def mentions(self, raw: str, words: list[str] | None = None) -> list[Mention]:
+    def mentions(self, raw: str, words: list[str] | None = None, cues: frozenset[int] = frozenset()) -> list[Mention]:
         """Outlets named as outlets in a raw sentence: strong names anywhere, the others in brackets
-        or after صحيفة / وكالة / ..., in order of appearance (positions index its normalized
-        ``words``, computed when not given)."""
+        or after صحيفة / وكالة / ..., and a name that is a word (not a place) joined to ل right after
+        one of the ``cues`` ("وفقا للشرق الأوسط", "طبقا لعكاظ"); in order of appearance (positions index its
+        normalized ``words``, computed when not given)."""
         words = normalize(raw).split() if words is None else words
         bracketed = {tuple(normalize(m).split()) for m in _BRACKETED.findall(raw)}
         found: list[Mention] = []
@@ -176,6 +183,8 @@ class Names:
                 how = "prefixed"
             elif {tuple(words[k : k + size]), (_strip(words[k]), *words[k + 1 : k + size])} & bracketed:
                 how = "bracketed"
+            elif kind == "word" and k - 1 in cues and words[k].lstrip("وف").startswith("ل"):
+                how = "after_cue"
             else:
                 k += 1
                 continue
@@ -203,10 +212,15 @@ def _strip(word: str) -> str:
 
 
 def _forms(word: str) -> tuple[str, ...]:
-    """``word`` as written, then without one and two attached proclitics (و ف, then ب ل ك), as far as
-    it has them and keeps two letters."""
-    if len(word) < 3 or word[0] not in "وفبلك":
-        return (word,)
-    if word[0] in "وف" and word[1] in "بلك" and len(word) > 3:
-        return word, word[1:], word[2:]
-    return word, word[1:]
+    """``word`` as written, then without its attached proclitics (و ف, then ب ل ك; ل before the
+    article is written لل: "للشرق" is ل + "الشرق"), as far as it has them and keeps two letters."""
+    forms = [word]
+    rest = word
+    if len(rest) > 3 and rest[0] in "وف":
+        rest = rest[1:]
+        forms.append(rest)
+    if len(rest) > 3 and rest.startswith("لل"):
+        forms.append("ال" + rest[2:])
+    elif len(rest) > 2 and rest[0] in "بلك":
+        forms.append(rest[1:])
+    return tuple(forms)

@@ -14,9 +14,10 @@ item in the input shares text with both (``agency_item``); when a byline, dateli
 signs the text to a third party (``byline``...), or failing that a credit sentence does (``text``):
 both name it, the source names it, or the copy names a news agency; when a third article that
 shares text with both is signed by an agency (``neighbour``); when the shared text is an official
-statement, release or disclosure (``statement``), or both articles are signed by their own
-reporter or desk and name no third party (``own_bylines``: two papers writing up one release or
-briefing); ``copy`` otherwise, and whenever the copy names the source itself.
+statement, release or disclosure (``statement``), or the later article is signed by its own
+reporter or desk and names no third party (``own_byline``: on SaudiNewsNet, read by hand, these are
+papers writing up one release or briefing); ``copy`` otherwise (the later article signs nothing of
+its own), and whenever the copy names the source itself.
 """
 
 from __future__ import annotations
@@ -128,8 +129,9 @@ class _Evidence:
             return "shared_source", signed[0], "neighbour"
         if _STATEMENT.search(shared_text):
             return "shared_source", "statement", "statement"
-        if self.own_byline(source.index) and self.own_byline(copy.index):
-            return "shared_source", "statement", "own_bylines"  # each signs it: both wrote up one release
+        if self.own_byline(copy.index):
+            # The later one signs it as its own and credits nobody: on real news, a release both wrote up.
+            return "shared_source", "statement", "own_byline"
         return "copy", "", ""
 
 
