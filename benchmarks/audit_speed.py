@@ -10,8 +10,10 @@ Writes benchmarks/results/audit_speed.json and audit_speed.png.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +36,43 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[floa
     return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
+def report_check(out: Path) -> dict:
+    """Open the full report in headless Chromium: seconds until its script has run, pairs it lists,
+    and whether a pair picked by id is reachable (its row links to a page holding that pair)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        return {"skipped": "no chromium here"}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            (out / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    seconds = time.perf_counter() - start
+    html = (out / "report.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="pairs-data">(.*?)</script>', html, re.S).group(1).replace("<\\/", "</"))
+    with (out / "pairs.csv").open(encoding="utf-8") as handle:
+        wanted = list(csv.DictReader(handle))[len(data) // 2]  # a pair in the middle of pairs.csv
+    row = next(r for r in data if (r[0], r[1]) == (wanted["source_id"], wanted["copy_id"]))
+    page, anchor = row[12].split("#")
+    target = (out / page).read_text(encoding="utf-8")
+    return {
+        "seconds_to_ready": round(seconds, 2),
+        "ready": 'data-ready="1"' in done.stdout,
+        "pairs_listed": len(data),
+        "pair_reachable": f'id="{anchor}"' in target and f'data-copy="{wanted["copy_id"]}"' in target,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -54,6 +93,8 @@ def main() -> None:
         best = min((measure(command) for _ in range(args.repeat)), key=lambda r: r[0])
         results[name] = best
     manifest = json.loads((work / "audit" / "manifest.json").read_text(encoding="utf-8"))
+    report = report_check(work / "audit")
+    print(f"report.html in headless Chromium: {report}")
     floor = results["floor (read + parse rows)"][0]
     table = [
         [
@@ -78,6 +119,7 @@ def main() -> None:
             "process": {k: {"seconds": round(s, 2), "peak_mb": round(mb)} for k, (s, mb) in results.items()},
             "audit_stages_in_process": stages,
             "audit_memory_over_corpus_memory": round(memory_ratio, 2),
+            "report_in_chromium": report,
         },
     )
     import matplotlib
