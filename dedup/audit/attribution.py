@@ -84,14 +84,17 @@ class Found:
 
 def _positional(parts: Iterable[str], names: Names, own: str) -> list[str]:
     """Outlets named by dateline, byline or tag ``parts``: a short part as a whole ("واس", "صحيفة
-    الوطن", "عكاظ (جدة)"), or a bracketed name in it ("سان فرانسيسكو 20 يوليو (رويترز)")."""
+    الوطن", "عكاظ (جدة)"), a bracketed name in it ("سان فرانسيسكو 20 يوليو (رويترز)"), or a name
+    that means the outlet anywhere inside a short part ("جدة واس")."""
     found = []
     for part in parts:
         pieces = [m.group(1) for m in _GROUP.finditer(part)]
+        outlets = []
         if len(part.split()) <= _NAME_WORDS:
             pieces += [_GROUP.sub(" ", part), part, part.split("(")[0]]  # "واس (برلين، مدريد)"
-        for piece in pieces:
-            outlet = names.called(piece) if piece.strip() else None
+            outlets = [m.outlet for m in names.mentions(part) if m.how == "strong"]
+        outlets += [names.called(piece) for piece in pieces if piece.strip()]
+        for outlet in outlets:
             if outlet is not None and outlet != own and outlet not in found:
                 found.append(outlet)
     return found
