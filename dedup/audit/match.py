@@ -173,7 +173,7 @@ class Matcher:
         sets, set_offsets = shingle_sets(*_compact(self.ngrams, valid, self.article_of, len(articles)))
         outlet_ids = {o: k for k, o in enumerate(sorted({a.outlet for a in articles}))}
         self.outlet_of = np.array([outlet_ids[a.outlet] for a in articles], dtype=np.int64)
-        in_boilerplate, self.rare_postings, self.common = self._postings(sets, set_offsets, profile)
+        in_boilerplate, self.rare_postings = self._postings(sets, set_offsets, profile)
         set_owner = np.repeat(np.arange(len(articles)), np.diff(set_offsets))
         boiler_offsets = _offsets(set_owner[in_boilerplate], len(articles))
         positions = np.flatnonzero(valid)
@@ -188,8 +188,8 @@ class Matcher:
         self.boilerplate_rows = self._boilerplate_rows(profile)
 
     def _postings(self, sets: np.ndarray, offsets: np.ndarray, profile: Profile):
-        """Which entries of the sets are their outlet's boilerplate, the posting lists of the rare
-        n-grams seen in 2 articles or more (articles, starts, ends), and the sorted common n-grams.
+        """Which entries of the sets are their outlet's boilerplate, and the posting lists of the rare
+        n-grams seen in 2 articles or more (articles, starts, ends).
 
         A page is an outlet's article with a title of its own: reposts under one title count once.
         """
@@ -215,7 +215,7 @@ class Matcher:
         kept_hashes = hashes[keep]
         bounds = np.flatnonzero(np.concatenate(([True], kept_hashes[1:] != kept_hashes[:-1], [True])))
         rare = (owner[keep], bounds[:-1], bounds[1:])
-        return in_boilerplate, rare, np.sort(hashes[starts[common]])
+        return in_boilerplate, rare
 
     def _pages(self, profile: Profile) -> np.ndarray:
         """Each article's page number: one per outlet and normalized title (an untitled article is a page)."""
