@@ -290,13 +290,7 @@ class Matcher:
         out = []
         for k in np.flatnonzero(maybe).tolist():
             a, b = int(pairs[k, 0]), int(pairs[k, 1])
-            evidence = np.intersect1d(self._set(a), self._set(b), assume_unique=True)
-            # Within one outlet, a shared passage is its own phrasing or template; only reposts count.
-            cross = self.outlet_of[a] != self.outlet_of[b]
-            passage = (
-                cross and min(self._longest(a, evidence), self._longest(b, evidence)) >= self.opts.min_passage_words
-            )
-            if share[k] >= self.opts.min_containment or passage:
+            if share[k] >= self.opts.min_containment or self._passage(a, b):
                 # The spans show all the text the two share, their outlets' boilerplate included.
                 everything = np.intersect1d(self._set(a, True), self._set(b, True), assume_unique=True)
                 out.append(
@@ -311,6 +305,14 @@ class Matcher:
                     )
                 )
         return out
+
+    def _passage(self, a: int, b: int) -> bool:
+        """Whether two articles of different outlets share a run of ``min_passage_words`` of evidence
+        (within one outlet, a shared passage is its own phrasing or template: only reposts count)."""
+        if self.outlet_of[a] == self.outlet_of[b]:
+            return False
+        evidence = np.intersect1d(self._set(a), self._set(b), assume_unique=True)
+        return min(self._longest(a, evidence), self._longest(b, evidence)) >= self.opts.min_passage_words
 
     def _set(self, a: int, everything: bool = False) -> np.ndarray:
         """Article ``a``'s n-gram set: the evidence (no boilerplate), or ``everything``."""
@@ -341,7 +343,8 @@ class Matcher:
             edges[np.searchsorted(starts, s)] += 1
             edges[np.searchsorted(starts, e)] -= 1
         inside = np.cumsum(edges[:-1]) > 0
-        line = np.unique(self.words.lines[part], return_inverse=True)[1]
+        lines = self.words.lines[part]  # ascending: words are in text order
+        line = np.concatenate(([0], np.cumsum(lines[1:] != lines[:-1])))
         words = np.bincount(line)
         matched = np.bincount(line, weights=inside) * 2 >= words
         boiler = np.bincount(line, weights=self.boilerplate[part]) == words

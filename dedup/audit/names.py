@@ -107,6 +107,7 @@ class Names:
 
     def __init__(self, table: dict[str, tuple[tuple[str, Kind], ...]]) -> None:
         self.agencies = frozenset(AGENCIES)
+        self._called: dict[str, str | None] = {}  # bylines and datelines repeat: "واس - الرياض"
         self._first: dict[str, list[tuple[tuple[str, ...], str, Kind]]] = {}
         self._exact: dict[tuple[str, ...], tuple[str, Kind]] = {}
         for outlet, names in table.items():
@@ -151,6 +152,11 @@ class Names:
 
     def called(self, part: str) -> str | None:
         """The outlet a whole dateline or byline part names, e.g. "واس" or "«عكاظ»" or "صحيفة الوطن"."""
+        if part not in self._called:
+            self._called[part] = self._call(part)
+        return self._called[part]
+
+    def _call(self, part: str) -> str | None:
         bracketed = bool(_BRACKETED.fullmatch(part.strip()))
         words = tuple(normalize(part).split())
         if words and words[0] in _NORMAL_PREFIXES and len(words) > 1:
