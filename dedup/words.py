@@ -99,33 +99,50 @@ def _words(cps: np.ndarray, offsets: np.ndarray, lookup: np.ndarray) -> tuple[np
     return _scan(cps, offsets, lookup, total)
 
 
-@lru_cache(maxsize=4)
-def _separators(profile: Profile) -> re.Pattern:
-    """Runs of raw characters between the characters that ``profile`` turns into spaces."""
-    lookup = profile.char_table()[0]
-    spaces = np.flatnonzero(lookup[:0x10000] == _SPACE).tolist()
+def _char_class(mask: np.ndarray) -> str:
+    """A regex character class body for the code points set in ``mask`` (basic plane, no surrogates)."""
     ranges: list[list[int]] = []
-    for cp in spaces:
+    for cp in np.flatnonzero(mask[:0x10000]).tolist():
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
         if ranges and cp == ranges[-1][1] + 1:
             ranges[-1][1] = cp
         else:
             ranges.append([cp, cp])
-    parts = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-    return re.compile(f"[^{parts}]+")
+    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+
+
+@lru_cache(maxsize=4)
+def _separators(profile: Profile) -> re.Pattern:
+    """Runs of raw characters between the characters that ``profile`` turns into spaces."""
+    return re.compile(f"[^{_char_class(profile.char_table()[0] == _SPACE)}]+")
+
+
+@lru_cache(maxsize=4)
+def _needs_steps(profile: Profile) -> re.Pattern:
+    """A character that only ``profile``'s string steps normalize right (an entity, a ligature); any
+    character above the basic plane too."""
+    return re.compile(f"[{_char_class(profile.char_table()[1])}\U00010000-\U0010ffff]")
 
 
 def _slow_words(
     text: str, profile: Profile, lookup: np.ndarray, seen: dict[str, list[str]]
 ) -> tuple[list[int], list[int], list[int], list[int]]:
-    """One text word by word through the full profile: a raw run whose normalized form is
-    several words (a ligature such as ﷺ) gives them all the run's span. ``seen`` caches runs."""
+    """One text word by word: whitespace-free chunks that need the profile's string steps go through
+    it whole (their words share the chunk's span), the others are cut at separators as the fast path
+    does. ``seen`` caches normalized chunks."""
     found = []
-    for match in _separators(profile).finditer(text):
-        run = match.group()
-        normalized = seen.get(run)
+    needs_steps, separators = _needs_steps(profile), _separators(profile)
+    for chunk in re.finditer(r"\S+", text):
+        piece, at = chunk.group(), chunk.start()
+        if not needs_steps.search(piece):  # the character table alone normalizes it, in the scan below
+            found += [(run.group(), at + run.start(), at + run.end()) for run in separators.finditer(piece)]
+            continue
+        # An entity or a ligature may join or split words: the whole whitespace-free chunk is their span.
+        normalized = seen.get(piece)
         if normalized is None:
-            normalized = seen[run] = profile.normalize(run).split()
-        found += [(word, match.start(), match.end()) for word in normalized]
+            normalized = seen[piece] = profile.normalize(piece).split()
+        found += [(word, at, chunk.end()) for word in normalized]
     if not found:
         return [], [], [], []
     newlines = [m.start() for m in re.finditer("\n", text)]

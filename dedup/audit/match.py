@@ -200,8 +200,10 @@ class Matcher:
         day = np.array([int(a.published // 86400) for a in articles], dtype=np.int64)
         day -= day.min(initial=0)
         owner = np.repeat(np.arange(len(articles)), np.diff(offsets))
-        order = np.argsort(sets)
-        hashes, owner = sets[order], owner[order]
+        # Sorting (n-gram, position) keys is cheaper than an argsort of the n-grams.
+        keys = np.sort((sets.astype(np.uint64) << np.uint64(32)) | np.arange(len(sets), dtype=np.uint64))
+        order = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        hashes, owner = (keys >> np.uint64(32)).astype(np.uint32), owner[order]
         boiler, group_start, df, days = _scan_postings(
             hashes, page[owner], owner, page_outlet, day, len(page_outlet), self.opts.boilerplate_min_pages
         )
