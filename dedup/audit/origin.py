@@ -30,7 +30,7 @@ import numpy as np
 
 from dedup.audit.attribution import Found, credit_of, outlets_in_byline, own_credits, signature
 from dedup.audit.match import Link, Matcher
-from dedup.audit.model import Article, AuditOptions, Extent, Pair
+from dedup.audit.model import Article, AuditOptions, Extent, Pair, Span
 from dedup.audit.names import Names
 from dedup.lsh import connected_components
 
@@ -103,8 +103,9 @@ class _Evidence:
         named = set(outlets_in_byline(signed, self.names))
         return len(signed.split()) >= 2 and named <= {self.articles[i].outlet}
 
-    def relation(self, source: Article, copy: Article, own: list[Found], shared_text: str) -> tuple[str, str, str]:
-        """(``copy`` or ``shared_source``, the common source or "", what says so)."""
+    def relation(self, source: Article, copy: Article, own: list[Found], spans: list[Span]) -> tuple[str, str, str]:
+        """(``copy`` or ``shared_source``, the common source or "", what says so); ``spans`` are the
+        source's characters that the copy shares."""
         if source.outlet in self.agencies:
             return "copy", "", "agency_item"  # the agency's own item and a copy of it
         if copy.outlet in self.agencies:  # the agency's later reissue of its own text
@@ -127,7 +128,7 @@ class _Evidence:
         signed = [o for t in sorted(third) for o in self.signed_by(t)]
         if signed:  # an article that shares text with both is signed by an agency
             return "shared_source", signed[0], "neighbour"
-        if _STATEMENT.search(shared_text):
+        if any(_STATEMENT.search(source.text, a, b) for a, b in spans):
             return "shared_source", "statement", "statement"
         if self.own_byline(copy.index):
             # The later one signs it as its own and credits nobody: on real news, a release both wrote up.
@@ -151,8 +152,7 @@ def pairs_of(
         copy_share = round(link.shared / max(size_c, 1), 4)
         jaccard = round(link.shared / max(size_s + size_c - link.shared, 1), 4)
         own = own_credits(credits[copy.index], spans_c)
-        shared_text = " ".join(source.text[x:y] for x, y in spans_s)
-        relation, common, why = evidence.relation(source, copy, own, shared_text)
+        relation, common, why = evidence.relation(source, copy, own, spans_s)
         targets = {source.outlet, common} - {""}
         if common in names.agencies:
             targets.add("wires")  # "وكالات" credits the wire agencies, unnamed
