@@ -182,21 +182,23 @@ def render_report(summary: dict, pairs: list[Pair], matrix: list[list], boilerpl
     """The report's main page: summary, outlet matrix, every pair in a filterable table, boilerplate."""
     counts, attribution, relation = summary["counts"], summary["attribution"], summary["relation"]
     rows = [
-        ("articles read", counts["read"]),
-        ("articles used", counts["articles"]),
-        ("rejected", counts["rejected"]),
-        ("crawl duplicates", counts["crawl_duplicates"]),
-        ("pairs across outlets", summary["pairs"]),
-        ("one outlet copying another", relation.get("copy", 0)),
-        ("both carrying a third party's text", relation.get("shared_source", 0)),
-        ("credited", attribution.get("credited", 0)),
-        ("credited another outlet", attribution.get("credited_other", 0)),
-        ("uncredited", attribution.get("uncredited", 0)),
-        ("same-outlet reposts", summary["same_outlet_pairs"]),
-        ("clusters", len(clusters)),
-        ("boilerplate paragraphs", summary["boilerplate_paragraphs"]),
+        ("المقالات المقروءة", "articles read", counts["read"]),
+        ("المقالات المستعملة", "articles used", counts["articles"]),
+        ("الصفوف المرفوضة", "rejected", counts["rejected"]),
+        ("صفحات مكررة الزحف", "crawl duplicates", counts["crawl_duplicates"]),
+        ("أزواج بين موقعين", "pairs across outlets", summary["pairs"]),
+        ("نقل مباشر من موقع لآخر", "one outlet copying another", relation.get("copy", 0)),
+        ("نص مشترك من مصدر ثالث", "both carrying a third party's text", relation.get("shared_source", 0)),
+        ("بإسناد إلى المصدر", "credited", attribution.get("credited", 0)),
+        ("بإسناد إلى جهة أخرى", "credited another outlet", attribution.get("credited_other", 0)),
+        ("بلا إسناد", "uncredited", attribution.get("uncredited", 0)),
+        ("إعادة نشر في الموقع نفسه", "same-outlet reposts", summary["same_outlet_pairs"]),
+        ("مجموعات", "clusters", len(clusters)),
+        ("فقرات متكررة للموقع", "boilerplate paragraphs", summary["boilerplate_paragraphs"]),
     ]
-    summary_html = "".join(f"<tr><td class='text'><bdi>{k}</bdi></td><td>{v:,}</td></tr>" for k, v in rows)
+    summary_html = "".join(
+        f"<tr><td class='text'>{ar} <small><bdi>{en}</bdi></small></td><td>{v:,}</td></tr>" for ar, en, v in rows
+    )
     data = [
         [
             p.source.id,
