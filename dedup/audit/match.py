@@ -125,8 +125,8 @@ def _scan_postings(hashes, pages, articles, page_outlet, day, outlets, min_pages
     total = hashes.shape[0]
     boiler = np.zeros(total, dtype=np.bool_)
     group_start = np.zeros(total, dtype=np.bool_)
-    df = np.zeros(total, dtype=np.int64)
-    days = np.zeros(total, dtype=np.int64)
+    df = np.zeros(total, dtype=np.int32)
+    days = np.zeros(total, dtype=np.int32)
     count = np.zeros(outlets, dtype=np.int64)
     page_seen = np.full(page_outlet.shape[0], -1, dtype=np.int64)  # the last group that counted a page
     day_seen = np.full(day.max() + 1 if day.shape[0] else 1, -1, dtype=np.int64)
@@ -170,6 +170,7 @@ class Matcher:
         self.article_of = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(self.words.offsets))
         hashes, valid = ngram_hashes(self.words, n)
         self.ngrams = (hashes >> np.uint64(32)).astype(np.uint32)
+        del hashes  # 8 bytes a word: the 32-bit n-grams are what is kept
         sets, set_offsets = shingle_sets(*_compact(self.ngrams, valid, self.article_of, len(articles)))
         outlet_ids = {o: k for k, o in enumerate(sorted({a.outlet for a in articles}))}
         self.outlet_of = np.array([outlet_ids[a.outlet] for a in articles], dtype=np.int64)
@@ -199,11 +200,13 @@ class Matcher:
         page_outlet[page] = self.outlet_of
         day = np.array([int(a.published // 86400) for a in articles], dtype=np.int64)
         day -= day.min(initial=0)
-        owner = np.repeat(np.arange(len(articles)), np.diff(offsets))
+        owner = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(offsets))
         # Sorting (n-gram, position) keys is cheaper than an argsort of the n-grams.
-        keys = np.sort((sets.astype(np.uint64) << np.uint64(32)) | np.arange(len(sets), dtype=np.uint64))
-        order = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        keys = (sets.astype(np.uint64) << np.uint64(32)) | np.arange(len(sets), dtype=np.uint64)
+        keys.sort()
+        order = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
         hashes, owner = (keys >> np.uint64(32)).astype(np.uint32), owner[order]
+        del keys
         boiler, group_start, df, days = _scan_postings(
             hashes, page[owner], owner, page_outlet, day, len(page_outlet), self.opts.boilerplate_min_pages
         )
