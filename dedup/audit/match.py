@@ -106,6 +106,42 @@ def _shared_runs(ngrams, valid, shared, n, gap, min_words):  # pragma: no cover 
 
 
 @njit(cache=True)
+def _pair_spans(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap, min_words, bound):  # pragma: no cover
+    """:func:`_shared_runs` of both articles of every pair over the n-grams the two share: run word
+    indexes (global) one after another, and how many runs each (pair, side) has."""
+    firsts = np.empty(bound, dtype=np.int64)
+    lasts = np.empty(bound, dtype=np.int64)
+    counts = np.zeros((pairs.shape[0], 2), dtype=np.int64)
+    longest = 0
+    for x in range(pairs.shape[0]):
+        longest = max(longest, set_offsets[pairs[x, 0] + 1] - set_offsets[pairs[x, 0]])
+    shared = np.empty(longest, dtype=sets.dtype)
+    w = 0
+    for x in range(pairs.shape[0]):
+        a, b = pairs[x, 0], pairs[x, 1]
+        i, j, m = set_offsets[a], set_offsets[b], 0
+        while i < set_offsets[a + 1] and j < set_offsets[b + 1]:
+            if sets[i] == sets[j]:
+                shared[m] = sets[i]
+                m += 1
+                i += 1
+                j += 1
+            elif sets[i] < sets[j]:
+                i += 1
+            else:
+                j += 1
+        for side in range(2):
+            r = pairs[x, side]
+            lo, hi = word_offsets[r], word_offsets[r + 1]
+            f, last, _ = _shared_runs(ngrams[lo:hi], valid[lo:hi], shared[:m], n, gap, min_words)
+            for k in range(f.shape[0]):
+                firsts[w], lasts[w] = lo + f[k], lo + last[k]
+                w += 1
+            counts[x, side] = f.shape[0]
+    return firsts[:w], lasts[:w], counts
+
+
+@njit(cache=True)
 def _in_own_set(ngrams, owner, values, offsets):  # pragma: no cover - compiled
     """For each n-gram, whether it is in its owner's sorted set ``values[offsets[o]:offsets[o + 1]]``."""
     out = np.zeros(ngrams.shape[0], dtype=np.bool_)
@@ -292,23 +328,36 @@ class Matcher:
         mostly_rare = rare * 2 >= shared
         passage_ngrams = self.opts.min_passage_words - self.n + 1
         maybe = mostly_rare & ((share >= self.opts.min_containment) | (rare >= passage_ngrams))
+        kept = [
+            k
+            for k in np.flatnonzero(maybe).tolist()
+            if share[k] >= self.opts.min_containment or self._passage(int(pairs[k, 0]), int(pairs[k, 1]))
+        ]
+        chosen = pairs[kept]
+        # The spans show all the text the two share, their outlets' boilerplate included.
+        words = np.diff(self.words.offsets)
+        bound = int((words[chosen] // min(_MIN_SPAN_WORDS, 1 + self.n) + 1).sum()) if len(kept) else 0
+        firsts, lasts, counts = _pair_spans(
+            chosen,
+            self.all_sets,
+            self.all_offsets,
+            self.ngrams,
+            self.starts_ngram,
+            self.words.offsets,
+            self.n,
+            _GAP,
+            _MIN_SPAN_WORDS,
+            bound,
+        )
+        starts = self.words.starts[firsts].tolist()
+        ends = self.words.ends[lasts].tolist()
+        spans = list(zip(starts, ends, strict=True))
+        cuts = np.concatenate(([0], np.cumsum(counts.reshape(-1)))).tolist()
         out = []
-        for k in np.flatnonzero(maybe).tolist():
+        for x, k in enumerate(kept):
             a, b = int(pairs[k, 0]), int(pairs[k, 1])
-            if share[k] >= self.opts.min_containment or self._passage(a, b):
-                # The spans show all the text the two share, their outlets' boilerplate included.
-                everything = np.intersect1d(self._set(a, True), self._set(b, True), assume_unique=True)
-                out.append(
-                    Link(
-                        a,
-                        b,
-                        int(shared[k]),
-                        int(size_a[k]),
-                        int(size_b[k]),
-                        self._spans(a, everything),
-                        self._spans(b, everything),
-                    )
-                )
+            spans_a, spans_b = spans[cuts[2 * x] : cuts[2 * x + 1]], spans[cuts[2 * x + 1] : cuts[2 * x + 2]]
+            out.append(Link(a, b, int(shared[k]), int(size_a[k]), int(size_b[k]), spans_a, spans_b))
         return out
 
     def _passage(self, a: int, b: int) -> bool:
