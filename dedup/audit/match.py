@@ -391,18 +391,34 @@ class Matcher:
         """Paragraphs (lines) of article ``a`` at least half inside ``spans`` (matched), and the others
         that are not boilerplate (added): the same evidence as the spans."""
         part = self.words.of(a)
-        starts = self.words.starts[part]
-        edges = np.zeros(len(starts) + 1, dtype=np.int64)
-        for s, e in spans:
-            edges[np.searchsorted(starts, s)] += 1
-            edges[np.searchsorted(starts, e)] -= 1
-        inside = np.cumsum(edges[:-1]) > 0
-        lines = self.words.lines[part]  # ascending: words are in text order
-        line = np.concatenate(([0], np.cumsum(lines[1:] != lines[:-1])))
-        words = np.bincount(line)
-        matched = np.bincount(line, weights=inside) * 2 >= words
-        boiler = np.bincount(line, weights=self.boilerplate[part]) == words
-        return int(matched.sum()), int((~matched & ~boiler).sum())
+        edges = np.array(spans, dtype=np.int64).reshape(-1, 2)
+        return _line_counts(self.words.starts[part], self.words.lines[part], self.boilerplate[part], edges)
+
+
+@njit(cache=True)
+def _line_counts(starts, lines, boilerplate, spans):  # pragma: no cover - compiled
+    """(lines at least half of whose words start inside ``spans``, other lines not all boilerplate),
+    over one article's words in text order."""
+    matched = added = 0
+    s = 0
+    first = 0
+    while first < starts.shape[0]:
+        end = first
+        inside = 0
+        boiler = 0
+        while end < starts.shape[0] and lines[end] == lines[first]:
+            while s < spans.shape[0] and spans[s, 1] <= starts[end]:
+                s += 1
+            if s < spans.shape[0] and spans[s, 0] <= starts[end]:
+                inside += 1
+            boiler += boilerplate[end]
+            end += 1
+        if inside * 2 >= end - first:
+            matched += 1
+        elif boiler < end - first:
+            added += 1
+        first = end
+    return matched, added
 
 
 def _member(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
