@@ -118,6 +118,9 @@ class Names:
                     self._first.setdefault(words[0], []).append((words, outlet, kind))
         for entries in self._first.values():
             entries.sort(key=lambda e: -len(e[0]))  # the longest name first: "الشرق الأوسط أونلاين"
+        # Every written form of a name's first word ("لوكالة", "للشرق"): other words start no name.
+        self._heads = with_proclitics(self._first) | {"لل" + w[2:] for w in self._first if w.startswith("ال")}
+        self._heads |= {"و" + w for w in self._heads if w.startswith("لل")}
 
     @classmethod
     def build(cls, outlets: Iterable[tuple[str, str]], extra: Iterable[tuple[str, str, bool]] = ()) -> Names:
@@ -177,7 +180,7 @@ class Names:
         found: list[Mention] = []
         k = 0
         while k < len(words):
-            hit = self._match(words, k)
+            hit = self._match(words, k) if words[k] in self._heads else None
             if hit is None:
                 k += 1
                 continue
