@@ -1,4 +1,4 @@
-"""Reading corpus records from JSONL (plain or gzip), Parquet or folders of them.
+"""Reading corpus records from JSONL (plain or gzip), JSON arrays, Parquet, zip archives or folders of them.
 
 Every input line or row becomes either a :class:`Record` or a :class:`Rejected`
 with a one-line reason, so that a run can account for all of its input.
@@ -6,15 +6,23 @@ with a one-line reason, so that a run can account for all of its input.
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import json
 import os
 import re
+import shutil
+import sys
+import tempfile
+import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
@@ -30,12 +38,16 @@ __all__ = [
     "RowBatch",
     "batched",
     "file_labels",
+    "in_archive",
     "input_files",
+    "json_array",
     "line_limit",
+    "open_input",
     "parquet_batches",
     "parse_batch",
     "parse_date",
     "parse_row",
+    "parse_timezone",
     "printable_path",
     "raw_batches",
     "read_records",
@@ -43,22 +55,28 @@ __all__ = [
     "unread_files",
 ]
 
-_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".parquet")
+_JSON = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")
+_SUFFIXES = (*_JSON, ".parquet", ".zip")
 
 
 @dataclass(frozen=True)
 class FieldNames:
-    """Which input fields hold the id, the text and the publication date; ``extra`` ones are carried along."""
+    """Which input fields hold the id, the text and the publication date, and how dates are written;
+    ``extra`` fields are carried along."""
 
     id: str = "id"
     text: str = "text"
     date: str = "published"
     extra: tuple[str, ...] = ()
+    date_formats: tuple[str, ...] = ()
+    """strptime patterns tried after ISO 8601 (e.g. ``%d/%m/%Y``)."""
+    timezone: tzinfo = timezone.utc
+    """The zone of dates that name none."""
 
 
 @dataclass(frozen=True)
 class Record:
-    """One usable input document; ``line`` is its line (JSONL) or 1-based row (Parquet) in file ``file``."""
+    """One usable input document; ``line`` is its line (JSONL) or 1-based row (Parquet, JSON array) in file ``file``."""
 
     file: int
     line: int
@@ -87,30 +105,101 @@ def _readable(path: Path) -> bool:
     return path.name.endswith(_SUFFIXES) and path.is_file()
 
 
+def _zip_members(archive: Path) -> tuple[list[Path], list[Path]]:
+    """The members of a zip archive as paths inside it (``archive.zip/name``): those read (JSON Lines, plain
+    or gzip, and JSON arrays) in sorted order, and the rest."""
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            names = sorted(info.filename for info in opened.infolist() if not info.is_dir())
+    except (OSError, zipfile.BadZipFile) as err:
+        raise FileError(f"{archive}: cannot read the zip archive (corrupt or truncated?): {err}") from None
+    members = [archive / name for name in names]
+    return [p for p in members if p.name.endswith(_JSON)], [p for p in members if not p.name.endswith(_JSON)]
+
+
+def _expanded(files: list[Path]) -> list[Path]:
+    """``files`` with each zip archive replaced by the members of it that are read."""
+    return [member for p in files for member in (_zip_members(p)[0] if p.name.endswith(".zip") else [p])]
+
+
+def _spooled_stdin() -> Path:
+    """Standard input copied to a temporary ``stdin.json`` (``stdin.json.gz`` if gzip), removed at exit:
+    a run may read its input twice, which a pipe cannot give."""
+    folder = Path(tempfile.mkdtemp(prefix="dedup-stdin-"))
+    atexit.register(shutil.rmtree, folder, True)
+    first = sys.stdin.buffer.read(2)
+    path = folder / ("stdin.json.gz" if first == b"\x1f\x8b" else "stdin.json")
+    with path.open("wb") as spool:
+        spool.write(first)
+        shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
+    return path
+
+
 def input_files(path: str | Path) -> list[Path]:
-    """The input files under ``path``: the file itself, or a folder's corpus files in sorted order."""
+    """The input files under ``path``: the file itself, a folder's corpus files in sorted order, the members
+    of a zip archive (as ``archive.zip/name``), or ``-``: standard input, spooled to a temporary file."""
+    if str(path) == "-":
+        return [_spooled_stdin()]
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if _readable(p))
+        files = _expanded(sorted(p for p in path.rglob("*") if _readable(p)))
         if not files:
-            raise FileError(f"{path}: no .jsonl, .jsonl.gz or .parquet files in this folder")
+            raise FileError(f"{path}: no .jsonl, .json, .jsonl.gz, .parquet or .zip files in this folder")
         return files
     if not path.exists():
         raise FileError(f"{path}: no such file or folder")
     if not path.name.endswith(_SUFFIXES):
-        raise FileError(f"{path}: not a corpus file (expected .jsonl, .jsonl.gz or .parquet)")
+        raise FileError(f"{path}: not a corpus file (expected .jsonl, .json, .jsonl.gz, .parquet or .zip)")
     if not path.is_file():  # a pipe would hang the second pass over the input
-        raise FileError(f"{path}: not a regular file (a pipe or a device?): dedup reads its input twice")
-    return [path]
+        raise FileError(
+            f"{path}: not a regular file (a pipe or a device?): dedup reads its input twice; give - instead"
+        )
+    files = _expanded([path])
+    if not files:
+        raise FileError(f"{path}: no .jsonl, .json or .jsonl.gz files in this zip archive")
+    return files
 
 
 def unread_files(path: str | Path) -> list[str]:
-    """What a folder holds that :func:`input_files` leaves out (other names such as ``B.JSONL`` or ``.bz2``,
-    pipes, devices), as printable paths inside it, so that a run can say so instead of skipping them."""
+    """What a folder or zip archive holds that :func:`input_files` leaves out (other names such as ``B.JSONL``
+    or ``.bz2``, pipes, devices), as printable paths inside it, so that a run can say so instead of skipping them."""
     path = Path(path)
+    if path.name.endswith(".zip") and path.is_file():
+        return [printable_path(p.relative_to(path)) for p in _zip_members(path)[1]]
     if not path.is_dir():
         return []
-    return sorted(printable_path(p.relative_to(path)) for p in path.rglob("*") if not p.is_dir() and not _readable(p))
+    archives = sorted(p for p in path.rglob("*") if p.name.endswith(".zip") and p.is_file())
+    unread = [p for p in path.rglob("*") if not p.is_dir() and not _readable(p)]
+    unread += [p for archive in archives for p in _zip_members(archive)[1]]
+    return sorted(printable_path(p.relative_to(path)) for p in unread)
+
+
+def _member(path: Path) -> tuple[Path, str] | None:
+    """(archive, member name) when ``path`` names a member of a zip archive, as :func:`input_files` gives them."""
+    for parent in path.parents:
+        if parent.name.endswith(".zip") and parent.is_file():
+            return parent, path.relative_to(parent).as_posix()
+    return None
+
+
+def in_archive(path: Path) -> bool:
+    """Whether ``path`` is a member of a zip archive (not a file of its own on disk)."""
+    return _member(path) is not None
+
+
+@contextmanager
+def open_input(path: Path) -> Iterator[IO[bytes]]:
+    """A binary stream of input file ``path`` (a zip archive's member included), decompressed if named .gz."""
+    with ExitStack() as stack:
+        inside = _member(path)
+        if inside is None:
+            handle: IO[bytes] = stack.enter_context(path.open("rb"))
+        else:
+            with zipfile.ZipFile(inside[0]) as archive:  # the member's stream keeps the archive file open
+                handle = stack.enter_context(archive.open(inside[1]))
+        if path.name.endswith(".gz"):
+            handle = stack.enter_context(gzip.GzipFile(fileobj=handle))
+        yield handle
 
 
 def printable_path(path: str | Path) -> str:
@@ -125,17 +214,47 @@ def file_labels(files: list[Path]) -> list[str]:
     return [printable_path(os.path.relpath(p, root)) for p in files]
 
 
-def parse_date(value: object) -> float | None:
-    """POSIX seconds of an ISO 8601 date or datetime (naive ones taken as UTC); ``None`` if absent or unparsable."""
+def parse_date(value: object, formats: tuple[str, ...] = (), zone: tzinfo = timezone.utc) -> float | None:
+    """POSIX seconds of a date in one of the strptime ``formats`` or in ISO 8601, naive ones taken in ``zone``;
+    ``None`` if absent or unparsable."""
     if not isinstance(value, str) or not value.strip():
         return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+    parsed = _parsed(value.strip(), formats)
+    if parsed is None:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=zone)
     return parsed.timestamp()
+
+
+def _parsed(text: str, formats: tuple[str, ...]) -> datetime | None:
+    for pattern in formats:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
+
+
+def parse_timezone(text: str) -> tzinfo:
+    """A fixed offset (``+03:00``, ``-0430``) or an IANA zone (``Asia/Riyadh``, summer time included);
+    ValueError saying what to give otherwise."""
+    offset = _OFFSET.fullmatch(text.strip())
+    if offset and int(offset[2]) < 24 and int(offset[3]) < 60:
+        sign = -1 if offset[1] == "-" else 1
+        return timezone(sign * timedelta(hours=int(offset[2]), minutes=int(offset[3])))
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {text!r}: give an offset such as +03:00 or a zone name such as Asia/Riyadh"
+        ) from None
 
 
 MAX_ID_CHARS = 4096
@@ -215,10 +334,10 @@ def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None,
 
 @dataclass(frozen=True)
 class RowBatch:
-    """Consecutive unparsed rows of one file: raw JSON lines (bytes) or Parquet rows (dicts).
+    """Consecutive unparsed rows of one file: raw JSON lines (bytes), or Parquet rows and JSON array elements.
 
-    ``lines`` holds each row's line (JSONL) or 1-based row (Parquet); ``offsets`` and ``sizes``
-    the byte range of each JSONL line in the uncompressed stream (-1 and 0 for Parquet).
+    ``lines`` holds each row's line (JSONL) or 1-based row (Parquet, array); ``offsets`` and ``sizes``
+    the byte range of each JSONL line in the uncompressed stream (-1 and 0 for the others).
     """
 
     file: int
@@ -253,14 +372,19 @@ def line_limit(max_chars: int) -> int:
     return 6 * max_chars + (1 << 20)
 
 
+_DAMAGE = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
+"""What reading a damaged file, gzip stream or zip archive raises."""
+
+
 def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) -> Iterator[RowBatch]:
     """The non-blank lines of a JSONL file (plain or gzip) in batches of ``size``; a line over ``limit``
     bytes comes as an empty payload with its size (see :func:`line_limit`)."""
     number, offset, carry = 1, 0, RowBatch(index, *(np.zeros(0, dtype=np.int64),) * 3, [])
-    gz = path.name.endswith(".gz")
+    # Compressed streams line by line: every whole line before damage is delivered (see dedup.lines).
+    compressed = path.name.endswith(".gz") or in_archive(path)
     try:
-        with gzip.open(path, "rb") if gz else path.open("rb") as handle:
-            for lines, sizes in gzip_lines(handle, limit=limit) if gz else block_lines(handle, limit):
+        with open_input(path) as handle:
+            for lines, sizes in gzip_lines(handle, limit=limit) if compressed else block_lines(handle, limit):
                 starts = offset + np.cumsum(sizes) - sizes
                 # Blank means all whitespace; a line that does not start with whitespace is never copied to check.
                 used = np.fromiter(
@@ -276,7 +400,7 @@ def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) 
                 while len(carry) >= size:
                     yield carry[:size]
                     carry = carry[size:]
-    except (OSError, EOFError, zlib.error) as err:
+    except _DAMAGE as err:
         if len(carry):
             yield carry
         raise FileError(f"{path}: cannot read (corrupt or truncated file?): {err}") from None
@@ -324,16 +448,38 @@ def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> I
         yield RowBatch(index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist())
 
 
-def _one_document(path: Path) -> bool:
-    """Whether a ``.json`` file opens as one JSON document (``[`` or a lone ``{`` first), not JSON Lines."""
+def json_array(path: Path) -> bool:
+    """Whether a ``.json`` file holds one JSON document (``[`` or a lone ``{`` first), not JSON Lines."""
+    if not path.name.endswith((".json", ".json.gz")):
+        return False
     try:
-        with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as handle:
+        with open_input(path) as handle:
             first = b""
             while not first and (line := handle.readline(1 << 16)):
                 first = line.strip()
-    except (OSError, EOFError, zlib.error):
+    except _DAMAGE:
         return False  # reading it again says what is wrong
-    return first.startswith(b"[") or first == b"{"
+    return first.lstrip(b"\xef\xbb\xbf").startswith(b"[") or first == b"{"
+
+
+def _array_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
+    """The elements of a file holding one JSON array, numbered from 1, in batches of ``size``. The file is
+    read whole: such files (a day of a news site) are a few MB; larger corpora come as JSON Lines."""
+    try:
+        with open_input(path) as handle:
+            rows = json.load(handle)
+    except _DAMAGE as err:
+        raise FileError(f"{path}: cannot read (corrupt or truncated file?): {err}") from None
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
+        raise FileError(
+            f"{path}: neither one JSON array of objects nor JSON Lines (one object a line): {_one_line(err)}"
+        ) from None
+    if not isinstance(rows, list):
+        raise FileError(f"{path}: one JSON document that is {_json_type(rows)}, not an array of objects")
+    for start in range(0, len(rows), size):
+        part = rows[start : start + size]
+        n = len(part)
+        yield RowBatch(index, np.arange(start + 1, start + n + 1), np.full(n, -1), np.zeros(n, dtype=np.int64), part)
 
 
 def raw_batches(
@@ -345,14 +491,10 @@ def raw_batches(
     to hold such a text is not read into memory (:func:`parse_batch` rejects it)."""
     limit = None if max_chars is None else line_limit(max_chars)
     for index, path in enumerate(files):
-        if path.name.endswith((".json", ".json.gz")) and _one_document(path):
-            yield FileError(
-                f"{path}: one JSON document (an array or a pretty-printed object), not JSON Lines with one object "
-                "a line; convert it, e.g. jq -c '.[]'"
-            )
-            continue
         if path.name.endswith(".parquet"):
             batches = _parquet_batches(path, index, fields, size)
+        elif json_array(path):
+            batches = _array_batches(path, index, size)
         else:
             batches = _jsonl_batches(path, index, size, limit)
         try:
@@ -374,7 +516,8 @@ def parse_row(file: int, line: int, payload: bytes | dict, fields: FieldNames, m
     if kind:
         return Rejected(file, line, doc_id, kind, reason)
     extra = {name: payload.get(name) for name in fields.extra}
-    return Record(file, line, doc_id, text, parse_date(payload.get(fields.date)), extra)
+    date = parse_date(payload.get(fields.date), fields.date_formats, fields.timezone)
+    return Record(file, line, doc_id, text, date, extra)
 
 
 def parse_batch(batch: RowBatch, fields: FieldNames, max_chars: int) -> list[Record | Rejected]:

@@ -405,8 +405,9 @@ def test_input_files_are_named_by_their_path_in_the_folder_even_when_not_utf8(tm
 
 
 def test_files_a_folder_holds_but_are_not_read_are_named(tmp_path) -> None:
-    """Issue 14, items 19 and 21: other suffixes and a pipe are listed, a pretty-printed .json is refused
-    whole (not read as JSON Lines, line by line), and a pipe given as the input is refused (never a hang)."""
+    """Issue 14, items 19 and 21: other suffixes and a pipe are listed, a pretty-printed .json object is refused
+    whole (not read as JSON Lines, line by line; an array is read, issue 15), and a pipe given as the input is
+    refused (never a hang)."""
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     folder = tmp_path / "in"
     folder.mkdir()
@@ -415,12 +416,13 @@ def test_files_a_folder_holds_but_are_not_read_are_named(tmp_path) -> None:
     (folder / "c.jsonl.gzip").write_bytes(gzip.compress(SAMPLE.read_bytes()))
     pretty = json.dumps([json.loads(line) for line in lines[6:9]], ensure_ascii=False, indent=2)
     (folder / "e.json").write_text(pretty, encoding="utf-8")
+    (folder / "f.json").write_text(json.dumps(json.loads(lines[9]), ensure_ascii=False, indent=2), encoding="utf-8")
     os.mkfifo(folder / "p.jsonl")
     manifest = run_corpus(folder, tmp_path / "out", opts=CorpusOptions(workers=1))
-    assert manifest["counts"] == {"read": 3, "kept": 3, "duplicates": 0, "rejected": 0}
+    assert manifest["counts"] == {"read": 6, "kept": 6, "duplicates": 0, "rejected": 0}
     assert manifest["unread_files"] == ["B.JSONL", "c.jsonl.gzip", "p.jsonl"]
     (error,) = manifest["file_errors"]
-    assert error.startswith(f"{folder / 'e.json'}: one JSON document (an array or a pretty-printed object)")
+    assert error == f"{folder / 'f.json'}: one JSON document that is an object, not an array of objects"
     with pytest.raises(RunError, match="not a regular file"):
         run_corpus(folder / "p.jsonl", tmp_path / "out2")
 
