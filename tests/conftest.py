@@ -10,6 +10,8 @@ import pytest
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEED = DATA / "seed_article.txt"
 SAMPLE = DATA / "samples" / "jawharafm_300.jsonl"
+SAUDINEWSNET = DATA / "samples" / "saudinewsnet_2015-07-21.zip"
+"""40 SaudiNewsNet articles of 21 July 2015 as shipped: one JSON array (2015-07-21.json) in a zip archive."""
 
 
 @pytest.fixture(scope="session")
