@@ -214,3 +214,17 @@ def test_a_bad_timezone_is_a_usage_error_saying_what_to_give(capsys) -> None:
         main(["audit", str(SAUDINEWSNET), "--out", "x", "--timezone", "Riyadh"])
     assert exit_info.value.code == 2
     assert "give an offset such as +03:00 or a zone name such as Asia/Riyadh" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["-"], "the Spark engine reads JSON Lines or Parquet"),
+        ([str(SAUDINEWSNET)], "the Spark engine reads JSON Lines or Parquet"),
+        ([str(SAMPLE), "--timezone", "Africa/Tunis"], "--date-format and --timezone are for --engine local"),
+    ],
+)
+def test_inputs_and_date_options_the_spark_engine_cannot_honour_are_refused(tmp_path, capsys, args, said) -> None:
+    assert main(["corpus", *args, "--out", str(tmp_path / "out"), "--engine", "spark"]) == 1
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
