@@ -15,21 +15,13 @@ from pathlib import Path
 from dedup.audit import AuditOptions, read_outlet_names, run_audit
 from dedup.config import DedupConfig
 from dedup.corpus import CorpusOptions, run_corpus
+from dedup.dates import parse_timezone
 from dedup.index import IndexFileError, SignatureIndex, stored_config
 from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
 from dedup.paragraphs import find_repeats
 from dedup.pipeline import Pipeline
-from dedup.records import (
-    FieldNames,
-    FileError,
-    Record,
-    Rejected,
-    batched,
-    input_files,
-    parse_timezone,
-    read_records,
-    unread_files,
-)
+from dedup.records import FieldNames, FileError, Record, Rejected, batched, read_records
+from dedup.sources import input_files, unread_files
 from dedup.textio import InputError, RunError, atomic_write_text, read_text
 
 __all__ = ["main"]

@@ -40,16 +40,12 @@ from dedup.records import (
     Record,
     Rejected,
     RowBatch,
-    file_labels,
-    in_archive,
-    input_files,
     parquet_batches,
     parse_batch,
-    printable_path,
     raw_batches,
-    unread_files,
 )
 from dedup.segment import drop_lines, split_paragraphs
+from dedup.sources import file_labels, in_archive, input_files, printable_path, unread_files
 from dedup.textio import RunError, discard, for_spreadsheet, prepare_out, publish, write_csv
 
 __all__ = ["CorpusOptions", "run_corpus"]

@@ -3,13 +3,12 @@ import io
 import json
 import os
 import sys
-import zipfile
 from datetime import datetime, timedelta
 
 import pytest
 
 from dedup.cli import main
-from tests.conftest import DATA, SAMPLE, SAUDINEWSNET, SEED
+from tests.conftest import DATA, SAMPLE, SAUDINEWSNET, SEED, saudinewsnet_day
 
 AUDIT = DATA / "audit" / "articles.jsonl"
 
@@ -180,8 +179,7 @@ def test_audit_of_the_shipped_saudinewsnet_zip_as_the_readme_shows(tmp_path, cap
 
 
 def _saudinewsnet() -> list[dict]:
-    with zipfile.ZipFile(SAUDINEWSNET) as archive:
-        return json.loads(archive.read("2015-07-21.json"))
+    return json.loads(saudinewsnet_day())
 
 
 def test_corpus_of_a_zip_writes_its_kept_rows_as_json_lines(tmp_path, capsys) -> None:

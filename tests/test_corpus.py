@@ -9,10 +9,10 @@ import pytest
 
 from dedup.config import DedupConfig, LSHConfig
 from dedup.corpus import CorpusOptions, run_corpus
+from dedup.dates import parse_date
 from dedup.lsh import exact_jaccard
 from dedup.noise import edit_words, perturb
 from dedup.pipeline import Pipeline
-from dedup.records import parse_date
 from dedup.textio import RunError
 from tests.conftest import SAMPLE
 

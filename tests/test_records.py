@@ -1,8 +1,5 @@
 import gzip
-import io
 import json
-import sys
-import zipfile
 from datetime import datetime, timezone
 from unittest.mock import patch
 
@@ -12,21 +9,9 @@ from hypothesis import strategies as st
 
 from dedup import lines as lines_module
 from dedup import records
-from dedup.records import (
-    FieldNames,
-    FileError,
-    Record,
-    Rejected,
-    RowBatch,
-    file_labels,
-    input_files,
-    parse_date,
-    parse_timezone,
-    raw_batches,
-    read_records,
-    unread_files,
-)
-from tests.conftest import SAMPLE, SAUDINEWSNET
+from dedup.dates import parse_timezone
+from dedup.records import FieldNames, FileError, Record, Rejected, RowBatch, raw_batches, read_records
+from tests.conftest import SAMPLE, saudinewsnet_day
 
 _LINES = st.lists(
     st.one_of(
@@ -135,18 +120,13 @@ def test_a_gzip_bomb_line_is_rejected_without_being_parsed(tmp_path):
     )
 
 
-def _saudinewsnet_day() -> bytes:
-    with zipfile.ZipFile(SAUDINEWSNET) as archive:
-        return archive.read("2015-07-21.json")
-
-
 _SNN_FIELDS = FieldNames(id="url", text="content", date="date_extracted", timezone=parse_timezone("+03:00"))
 
 
 def test_a_json_array_gives_each_element_as_a_row_numbered_from_one(tmp_path) -> None:
     """Issue 15: SaudiNewsNet's daily file, one pretty-printed array; rejected rows name their place in it."""
     path = tmp_path / "2015-07-21.json"
-    path.write_bytes(_saudinewsnet_day())
+    path.write_bytes(saudinewsnet_day())
     items = list(read_records([path], _SNN_FIELDS))
     articles = json.loads(path.read_bytes())
     assert len(items) == len(articles) == 40
@@ -156,24 +136,6 @@ def test_a_json_array_gives_each_element_as_a_row_numbered_from_one(tmp_path) ->
     assert "الشرق الأوسط" in " ".join(r.text for r in items if isinstance(r, Record))
     # 02:52:51 in Riyadh is 23:52:51 UTC the day before
     assert first.date == datetime(2015, 7, 20, 23, 52, 51, tzinfo=timezone.utc).timestamp()
-
-
-def test_a_zip_archive_reads_its_json_members_and_names_the_rest(tmp_path) -> None:
-    """Issue 15: members are read in name order, as files of their own (``archive.zip/name``)."""
-    lines = SAMPLE.read_bytes().splitlines(keepends=True)
-    archive = tmp_path / "news.zip"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
-        out.writestr("snn/2015-07-21.json", _saudinewsnet_day())
-        out.writestr("jawhara.jsonl", b"".join(lines[:5]))
-        out.writestr("jawhara-more.jsonl.gz", gzip.compress(b"".join(lines[5:8])))
-        out.writestr("README.txt", "not read")
-    files = input_files(archive)
-    assert file_labels(files) == ["jawhara-more.jsonl.gz", "jawhara.jsonl", "snn/2015-07-21.json"]
-    assert unread_files(archive) == ["README.txt"]
-    items = list(read_records(files, FieldNames(id="url", text="content")))
-    jawhara = [r for r in items if r.file < 2]
-    assert [r.kind for r in jawhara] == ["missing_text"] * 8  # Jawhara FM's rows hold "text", not "content"
-    assert sum(isinstance(r, Record) for r in items) == 38
 
 
 @pytest.mark.parametrize(
@@ -195,32 +157,3 @@ def test_json_lines_in_a_json_file_are_still_read_line_by_line(tmp_path) -> None
     path.write_bytes(SAMPLE.read_bytes())
     items = list(read_records([path]))
     assert len(items) == 300 and all(isinstance(r, Record) for r in items)
-
-
-def test_standard_input_is_spooled_to_a_file_that_can_be_read_twice(monkeypatch) -> None:
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(gzip.compress(SAMPLE.read_bytes()))))
-    (path,) = input_files("-")
-    assert path.name == "stdin.json.gz"
-    assert [len(list(read_records([path]))) for _ in range(2)] == [300, 300]
-
-
-def test_jawhara_fm_day_dates_are_read_with_their_format_in_their_zone() -> None:
-    """Issue 15: 142 of the 300 Jawhara FM rows give only the day, as 28/10/2016 (Tunis, UTC+01:00 all year
-    then); with the pattern they all parse, the ISO 8601 ones as before."""
-    dates = [json.loads(line)["published"] for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
-    tunis = parse_timezone("+01:00")
-    assert sum(parse_date(d) is None for d in dates) == sum("/" in d for d in dates) == 142
-    parsed = [parse_date(d, ("%d/%m/%Y",), tunis) for d in dates]
-    assert None not in parsed
-    assert parsed[dates.index("28/10/2016")] == datetime(2016, 10, 27, 23, tzinfo=timezone.utc).timestamp()
-    iso = next(d for d in dates if "T" in d)
-    assert parse_date(iso, ("%d/%m/%Y",), tunis) == datetime.fromisoformat(iso).timestamp()
-    assert parse_date("28/10/2016", ("%d/%m/%Y",), parse_timezone("Africa/Tunis")) == parsed[dates.index("28/10/2016")]
-
-
-def test_a_zone_name_follows_summer_time_and_a_bad_one_says_what_to_give() -> None:
-    cairo = parse_timezone("Africa/Cairo")  # UTC+02:00, +03:00 in summer (2023)
-    assert parse_date("2023-01-15 12:00", zone=cairo) == datetime(2023, 1, 15, 10, tzinfo=timezone.utc).timestamp()
-    assert parse_date("2023-07-15 12:00", zone=cairo) == datetime(2023, 7, 15, 9, tzinfo=timezone.utc).timestamp()
-    with pytest.raises(ValueError, match="give an offset such as \\+03:00 or a zone name such as Asia/Riyadh"):
-        parse_timezone("Mecca")

@@ -12,7 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dedup.audit.model import Article, AuditOptions
-from dedup.records import FileError, Record, Rejected, file_labels, input_files, parse_date, read_records
+from dedup.dates import parse_date
+from dedup.records import FileError, Record, Rejected, read_records
+from dedup.sources import file_labels, input_files
 from dedup.textio import InputError, RunError, read_text
 
 __all__ = ["Loaded", "crawl_duplicates", "load_articles", "read_outlet_names"]
@@ -74,7 +76,7 @@ class Loaded:
 
 
 def load_articles(path: str | Path, opts: AuditOptions) -> Loaded:
-    """The articles at ``path`` (an input of :func:`dedup.records.input_files`, or a folder of pages)."""
+    """The articles at ``path`` (an input of :func:`dedup.sources.input_files`, or a folder of pages)."""
     path = Path(path)
     fields = replace(
         opts.fields, extra=(opts.outlet_field, opts.url_field, opts.title_field, opts.byline_field, opts.fields.date)

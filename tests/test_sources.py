@@ -1,0 +1,33 @@
+import gzip
+import io
+import sys
+import zipfile
+
+from dedup.records import FieldNames, Record, read_records
+from dedup.sources import file_labels, input_files, unread_files
+from tests.conftest import SAMPLE, saudinewsnet_day
+
+
+def test_a_zip_archive_reads_its_json_members_and_names_the_rest(tmp_path) -> None:
+    """Issue 15: members are read in name order, as files of their own (``archive.zip/name``)."""
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)
+    archive = tmp_path / "news.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("snn/2015-07-21.json", saudinewsnet_day())
+        out.writestr("jawhara.jsonl", b"".join(lines[:5]))
+        out.writestr("jawhara-more.jsonl.gz", gzip.compress(b"".join(lines[5:8])))
+        out.writestr("README.txt", "not read")
+    files = input_files(archive)
+    assert file_labels(files) == ["jawhara-more.jsonl.gz", "jawhara.jsonl", "snn/2015-07-21.json"]
+    assert unread_files(archive) == ["README.txt"]
+    items = list(read_records(files, FieldNames(id="url", text="content")))
+    jawhara = [r for r in items if r.file < 2]
+    assert [r.kind for r in jawhara] == ["missing_text"] * 8  # Jawhara FM's rows hold "text", not "content"
+    assert sum(isinstance(r, Record) for r in items) == 38
+
+
+def test_standard_input_is_spooled_to_a_file_that_can_be_read_twice(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(gzip.compress(SAMPLE.read_bytes()))))
+    (path,) = input_files("-")
+    assert path.name == "stdin.json.gz"
+    assert [len(list(read_records([path]))) for _ in range(2)] == [300, 300]
