@@ -44,14 +44,15 @@ def _readable(path: Path) -> bool:
 
 def _zip_members(archive: Path) -> tuple[list[Path], list[Path]]:
     """The members of a zip archive as paths inside it (``archive.zip/name``): those read (JSON Lines, plain
-    or gzip, and JSON arrays) in sorted order, and the rest."""
+    or gzip, and JSON arrays) in sorted order, and the rest (macOS's ``__MACOSX/._name`` copies of file
+    attributes among them: they bear the names of the files they describe)."""
     try:
         with zipfile.ZipFile(archive) as opened:
             names = sorted(info.filename for info in opened.infolist() if not info.is_dir())
     except (OSError, zipfile.BadZipFile) as err:
         raise FileError(f"{archive}: cannot read the zip archive (corrupt or truncated?): {err}") from None
-    members = [archive / name for name in names]
-    return [p for p in members if p.name.endswith(_JSON)], [p for p in members if not p.name.endswith(_JSON)]
+    read = [name for name in names if name.endswith(_JSON) and not name.startswith("__MACOSX/")]
+    return [archive / name for name in read], [archive / name for name in sorted(set(names) - set(read))]
 
 
 def _expanded(files: list[Path]) -> list[Path]:

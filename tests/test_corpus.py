@@ -13,8 +13,10 @@ from dedup.dates import parse_date
 from dedup.lsh import exact_jaccard
 from dedup.noise import edit_words, perturb
 from dedup.pipeline import Pipeline
+from dedup.records import FieldNames
+from dedup.segment import drop_lines
 from dedup.textio import RunError
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, saudinewsnet_day
 
 
 @pytest.fixture(scope="module")
@@ -442,3 +444,25 @@ def test_rejected_csv_cells_never_run_as_spreadsheet_formulas(tmp_path) -> None:
     with (tmp_path / "out" / "rejected.csv").open(encoding="utf-8") as handle:
         assert [(r["file"], r["id"]) for r in csv.DictReader(handle)] == [("'=c.jsonl", "'" + f) for f in formulas]
     assert _duplicates(tmp_path / "out") == {"=copy": json.loads(lines[0])["id"]}
+
+
+def test_a_json_array_is_kept_as_json_lines_with_its_repeated_paragraphs_removed(tmp_path) -> None:
+    """Issue 15: SaudiNewsNet's day file (an array) comes out as kept/2015-07-21.jsonl, each kept article
+    as it was but for its paragraphs another kept article holds (two of them, in three paragraphs)."""
+    path = tmp_path / "2015-07-21.json"
+    path.write_bytes(saudinewsnet_day())
+    fields = FieldNames(id="url", text="content")
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=1, level="paragraph", fields=fields))
+    assert manifest["counts"] == {"read": 40, "kept": 36, "duplicates": 2, "rejected": 2}
+    with (tmp_path / "out" / "paragraphs_removed.csv").open(encoding="utf-8") as handle:
+        removed: dict[str, set[int]] = {}
+        for row in csv.DictReader(handle):
+            removed.setdefault(row["id"], set()).add(int(row["line"]))
+    assert sorted(map(len, removed.values())) == [1, 2]
+    articles = {a["url"]: a for a in json.loads(path.read_bytes())}
+    kept = [json.loads(line) for line in (tmp_path / "out" / "kept" / "2015-07-21.jsonl").open(encoding="utf-8")]
+    assert len(kept) == 36
+    for row in kept:
+        original = articles[row["url"]]
+        text = drop_lines(original["content"], removed.get(row["url"], set()))
+        assert row == {**original, "content": text}

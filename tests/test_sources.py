@@ -17,9 +17,10 @@ def test_a_zip_archive_reads_its_json_members_and_names_the_rest(tmp_path) -> No
         out.writestr("jawhara.jsonl", b"".join(lines[:5]))
         out.writestr("jawhara-more.jsonl.gz", gzip.compress(b"".join(lines[5:8])))
         out.writestr("README.txt", "not read")
+        out.writestr("__MACOSX/._jawhara.jsonl", b"\x00\x05\x16\x07")  # a Mac's zip: file attributes, not rows
     files = input_files(archive)
     assert file_labels(files) == ["jawhara-more.jsonl.gz", "jawhara.jsonl", "snn/2015-07-21.json"]
-    assert unread_files(archive) == ["README.txt"]
+    assert unread_files(archive) == ["README.txt", "__MACOSX/._jawhara.jsonl"]
     items = list(read_records(files, FieldNames(id="url", text="content")))
     jawhara = [r for r in items if r.file < 2]
     assert [r.kind for r in jawhara] == ["missing_text"] * 8  # Jawhara FM's rows hold "text", not "content"
