@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from dedup.dates import parse_date
-from dedup.lines import block_lines, gzip_lines
-from dedup.sources import DAMAGE, FileError, file_labels, in_archive, open_input
+from dedup.lines import DAMAGE, block_lines, gzip_lines
+from dedup.sources import FileError, file_labels, in_archive, open_input
 
 __all__ = [
     "MAX_ID_CHARS",

@@ -11,14 +11,12 @@ import shutil
 import sys
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO
 
 __all__ = [
-    "DAMAGE",
     "FileError",
     "file_labels",
     "in_archive",
@@ -30,8 +28,6 @@ __all__ = [
 
 _JSON = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")
 _SUFFIXES = (*_JSON, ".parquet", ".zip")
-DAMAGE = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
-"""What reading a damaged file, gzip stream or zip archive raises."""
 
 
 class FileError(Exception):

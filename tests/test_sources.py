@@ -3,9 +3,11 @@ import io
 import sys
 import zipfile
 
+import pytest
+
 from dedup.records import FieldNames, Record, read_records
-from dedup.sources import file_labels, input_files, unread_files
-from tests.conftest import SAMPLE, saudinewsnet_day
+from dedup.sources import FileError, file_labels, input_files, unread_files
+from tests.conftest import SAMPLE, SAUDINEWSNET, saudinewsnet_day
 
 
 def test_a_zip_archive_reads_its_json_members_and_names_the_rest(tmp_path) -> None:
@@ -32,3 +34,23 @@ def test_standard_input_is_spooled_to_a_file_that_can_be_read_twice(monkeypatch)
     (path,) = input_files("-")
     assert path.name == "stdin.json.gz"
     assert [len(list(read_records([path]))) for _ in range(2)] == [300, 300]
+
+
+def test_a_damaged_zip_archive_is_one_error_naming_it(tmp_path) -> None:
+    damaged = tmp_path / "day.zip"
+    damaged.write_bytes(SAUDINEWSNET.read_bytes()[:-100])  # the central directory is at the end
+    with pytest.raises(FileError, match=f"^{damaged}: cannot read the zip archive"):
+        input_files(damaged)
+
+
+def test_a_member_failing_its_checksum_gives_its_rows_then_one_error(tmp_path) -> None:
+    archive = tmp_path / "jawhara.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as out:
+        out.writestr("jawhara.jsonl", SAMPLE.read_bytes())
+    data = bytearray(archive.read_bytes())
+    data[data.rindex("الشمالية".encode()) + 1] ^= 1  # in an article's text: the stored bytes fail their CRC
+    archive.write_bytes(bytes(data))
+    items = list(read_records(input_files(archive)))
+    # zipfile checks the CRC on reading the member's last 4 KiB: the 3 lines in them are lost, the rest are read
+    assert sum(isinstance(r, Record) for r in items) == 297
+    assert isinstance(items[-1], FileError) and "Bad CRC-32" in str(items[-1])
