@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 from dedup.audit import AuditOptions, read_outlet_names, run_audit
@@ -322,10 +322,21 @@ def _timezone(text: str) -> tzinfo:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _date_format(pattern: str) -> str:
+    """``pattern`` once it reads back a date it wrote: a bad directive (``%Q``) is a usage error, not every
+    date of the run silently unparsable."""
+    try:
+        datetime.strptime(datetime(2015, 7, 21, 10, 30).strftime(pattern), pattern)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{pattern!r} is not a strptime pattern: {err}") from None
+    return pattern
+
+
 def _add_date_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--date-format",
         action="append",
+        type=_date_format,
         metavar="PATTERN",
         help="a strptime pattern for dates that are not ISO 8601, e.g. '%%d/%%m/%%Y %%H:%%M' (repeatable)",
     )

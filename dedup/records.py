@@ -49,7 +49,7 @@ class FieldNames:
     date: str = "published"
     extra: tuple[str, ...] = ()
     date_formats: tuple[str, ...] = ()
-    """strptime patterns tried after ISO 8601 (e.g. ``%d/%m/%Y``)."""
+    """strptime patterns tried in order, then ISO 8601 (e.g. ``%d/%m/%Y``)."""
     timezone: tzinfo = timezone.utc
     """The zone of dates that name none."""
 

@@ -207,11 +207,18 @@ def test_standard_input_is_read_by_every_front_end(tmp_path, capsys, monkeypatch
     ] in captured.out + captured.err
 
 
-def test_a_bad_timezone_is_a_usage_error_saying_what_to_give(capsys) -> None:
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--timezone", "Riyadh"], "give an offset such as +03:00 or a zone name such as Asia/Riyadh"),
+        (["--date-format", "%d/%m/%Q"], "'%d/%m/%Q' is not a strptime pattern"),
+    ],
+)
+def test_a_bad_date_option_is_a_usage_error_saying_why(capsys, option, said) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["audit", str(SAUDINEWSNET), "--out", "x", "--timezone", "Riyadh"])
+        main(["audit", str(SAUDINEWSNET), "--out", "x", *option])
     assert exit_info.value.code == 2
-    assert "give an offset such as +03:00 or a zone name such as Asia/Riyadh" in capsys.readouterr().err
+    assert said in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
