@@ -59,6 +59,8 @@ def _expanded(files: list[Path]) -> list[Path]:
 def _spooled_stdin() -> Path:
     """Standard input copied to a temporary ``stdin.json`` (``stdin.json.gz`` if gzip), removed at exit:
     a run may read its input twice, which a pipe cannot give."""
+    if sys.stdin.isatty():  # nothing was piped in: a run would wait for typed JSON
+        raise FileError("-: standard input is a terminal; pipe the input in, e.g. dedup corpus - --out DIR < day.jsonl")
     folder = Path(tempfile.mkdtemp(prefix="dedup-stdin-"))
     atexit.register(shutil.rmtree, folder, True)
     first = sys.stdin.buffer.read(2)

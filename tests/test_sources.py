@@ -54,3 +54,14 @@ def test_a_member_failing_its_checksum_gives_its_rows_then_one_error(tmp_path) -
     # zipfile checks the CRC on reading the member's last 4 KiB: the 3 lines in them are lost, the rest are read
     assert sum(isinstance(r, Record) for r in items) == 297
     assert isinstance(items[-1], FileError) and "Bad CRC-32" in str(items[-1])
+
+
+class _Terminal(io.TextIOWrapper):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_standard_input_left_at_the_terminal_is_an_error_not_a_wait(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", _Terminal(io.BytesIO()))
+    with pytest.raises(FileError, match=r"^-: standard input is a terminal; pipe the input in"):
+        input_files("-")
