@@ -27,6 +27,10 @@ def test_a_zip_archive_reads_its_json_members_and_names_the_rest(tmp_path) -> No
     jawhara = [r for r in items if r.file < 2]
     assert [r.kind for r in jawhara] == ["missing_text"] * 8  # Jawhara FM's rows hold "text", not "content"
     assert sum(isinstance(r, Record) for r in items) == 38
+    (tmp_path / "more.jsonl").write_bytes(lines[8])
+    in_folder = file_labels(input_files(tmp_path))
+    assert in_folder == ["more.jsonl", *(f"news.zip/{label}" for label in file_labels(files))]
+    assert unread_files(tmp_path) == ["news.zip/README.txt", "news.zip/__MACOSX/._jawhara.jsonl"]
 
 
 def test_standard_input_is_spooled_to_a_file_that_can_be_read_twice(monkeypatch) -> None:
