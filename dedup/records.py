@@ -28,7 +28,6 @@ __all__ = [
     "Rejected",
     "RowBatch",
     "batched",
-    "json_array",
     "line_limit",
     "parquet_batches",
     "parse_batch",
@@ -264,7 +263,7 @@ def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> I
         yield RowBatch(index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist())
 
 
-def json_array(path: Path) -> bool:
+def _json_array(path: Path) -> bool:
     """Whether a ``.json`` file holds one JSON document (``[`` or a lone ``{`` first), not JSON Lines."""
     if not path.name.endswith((".json", ".json.gz")):
         return False
@@ -309,7 +308,7 @@ def raw_batches(
     for index, path in enumerate(files):
         if path.name.endswith(".parquet"):
             batches = _parquet_batches(path, index, fields, size)
-        elif json_array(path):
+        elif _json_array(path):
             batches = _array_batches(path, index, size)
         else:
             batches = _jsonl_batches(path, index, size, limit)
