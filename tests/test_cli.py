@@ -233,3 +233,18 @@ def test_inputs_and_date_options_the_spark_engine_cannot_honour_are_refused(tmp_
     assert main(["corpus", *args, "--out", str(tmp_path / "out"), "--engine", "spark"]) == 1
     assert said in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("option", "kept"), [([], "first"), (["--date-format", "%d/%m/%Y"], "earlier")])
+def test_keep_earliest_reads_jawhara_fm_day_dates_with_their_format(tmp_path, capsys, option, kept) -> None:
+    """A Jawhara FM article dated 28/10/2016 and its copy dated the day before, after it in the file: only
+    with the pattern are the dates read, so only then is the copy kept as the earlier one."""
+    first = next(row for row in _json_lines(SAMPLE.read_text(encoding="utf-8")) if row["published"] == "28/10/2016")
+    earlier = {**first, "id": first["id"] + "-copy", "published": "27/10/2016"}
+    path = tmp_path / "jawhara.jsonl"
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in (first, earlier)), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["corpus", str(path), "--out", str(out), "--keep", "earliest", "--workers", "2", *option]) == 0
+    assert "read 2, kept 1, duplicates 1" in capsys.readouterr().out
+    (row,) = _json_lines((out / "kept" / "jawhara.jsonl").read_text(encoding="utf-8"))
+    assert row["id"] == {"first": first, "earlier": earlier}[kept]["id"]
