@@ -9,25 +9,19 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 from dedup.audit import AuditOptions, read_outlet_names, run_audit
 from dedup.config import DedupConfig
 from dedup.corpus import CorpusOptions, run_corpus
+from dedup.dates import parse_timezone
 from dedup.index import IndexFileError, SignatureIndex, stored_config
 from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
 from dedup.paragraphs import find_repeats
 from dedup.pipeline import Pipeline
-from dedup.records import (
-    FieldNames,
-    FileError,
-    Record,
-    Rejected,
-    batched,
-    input_files,
-    read_records,
-    unread_files,
-)
+from dedup.records import FieldNames, FileError, Record, Rejected, batched, read_records
+from dedup.sources import input_files, unread_files
 from dedup.textio import InputError, RunError, atomic_write_text, read_text
 
 __all__ = ["main"]
@@ -163,7 +157,7 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
         workers=args.workers if args.workers is not None else os.cpu_count() or 1,
         batch_size=args.batch_size,
         max_chars=args.max_chars,
-        fields=FieldNames(id=args.id_field, text=args.text_field, date=args.date_field),
+        fields=_fields(args),
         progress=sys.stderr.isatty(),
     )
 
@@ -180,6 +174,10 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
 
 
 def _spark_corpus(args: argparse.Namespace, opts: CorpusOptions) -> dict:
+    if args.input == "-" or args.input.rstrip("/").lower().endswith(".zip"):
+        raise RunError(f"{args.input}: the Spark engine reads JSON Lines or Parquet; use --engine local for this")
+    if args.date_format or args.timezone != timezone.utc:
+        raise RunError("--date-format and --timezone are for --engine local; Spark reads ISO 8601 dates")
     try:
         from dedup.spark import run_corpus_spark
     except ImportError:
@@ -234,7 +232,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             url_field=args.url_field,
             title_field=args.title_field,
             byline_field=args.byline_field,
-            fields=FieldNames(id=args.id_field, text=args.text_field, date=args.date_field),
+            fields=_fields(args),
             outlet_names=read_outlet_names(args.outlet_names) if args.outlet_names else (),
         )
         return run_audit(args.input, args.out, _config(args), opts, progress=sys.stderr.isatty())
@@ -258,9 +256,20 @@ def _report(item: Rejected | FileError) -> None:
     print(f"dedup: {reason}", file=sys.stderr)
 
 
+def _fields(args: argparse.Namespace) -> FieldNames:
+    """The input fields the command line names, and how its dates are written (``index`` reads none)."""
+    return FieldNames(
+        id=args.id_field,
+        text=args.text_field,
+        date=args.date_field,
+        date_formats=tuple(getattr(args, "date_format", None) or ()),
+        timezone=getattr(args, "timezone", timezone.utc),
+    )
+
+
 def _corpus_records(args: argparse.Namespace) -> Iterator[list[Record]]:
     """Batches of usable records of ``args.input``; rejected rows and unreadable files are reported on stderr."""
-    fields = FieldNames(id=args.id_field, text=args.text_field, date=args.date_field)
+    fields = _fields(args)
     files = input_files(args.input)
     _warn_unread(unread_files(args.input))
     return batched(read_records(files, fields, args.max_chars), args.batch_size, _report)
@@ -292,12 +301,51 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+_INPUT_HELP = (
+    "a .jsonl, .jsonl.gz, .json (an array of objects, or JSON Lines), .parquet or .zip file (of JSON files), "
+    "a folder of them, or - (standard input)"
+)
+
+
 def _add_input_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=2000, help="documents per signing batch")
     parser.add_argument("--max-chars", type=int, default=10_000_000, help="reject longer documents")
     parser.add_argument("--id-field", default="id")
     parser.add_argument("--text-field", default="text")
-    parser.add_argument("--date-field", default="published", help="ISO 8601 date used by --keep earliest")
+    parser.add_argument("--date-field", default="published", help="date used by --keep earliest (see --date-format)")
+
+
+def _timezone(text: str) -> tzinfo:
+    try:
+        return parse_timezone(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _date_format(pattern: str) -> str:
+    """``pattern`` once it reads back a date it wrote: a bad directive (``%Q``) is a usage error, not every
+    date of the run silently unparsable."""
+    try:
+        datetime.strptime(datetime(2015, 7, 21, 10, 30).strftime(pattern), pattern)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{pattern!r} is not a strptime pattern: {err}") from None
+    return pattern
+
+
+def _add_date_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--date-format",
+        action="append",
+        type=_date_format,
+        metavar="PATTERN",
+        help="a strptime pattern for dates that are not ISO 8601, e.g. '%%d/%%m/%%Y %%H:%%M' (repeatable)",
+    )
+    parser.add_argument(
+        "--timezone",
+        type=_timezone,
+        default=timezone.utc,
+        help="the zone of dates that name none: +03:00 or Asia/Riyadh (default UTC)",
+    )
 
 
 def _add_run_args(parser: argparse.ArgumentParser, input_help: str) -> None:
@@ -327,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     para.set_defaults(func=_cmd_paragraphs)
 
     corpus = sub.add_parser("corpus", help="deduplicate a JSONL/Parquet corpus, keeping one document per cluster")
-    _add_run_args(corpus, "a .jsonl, .jsonl.gz or .parquet file, or a folder of them")
+    _add_run_args(corpus, _INPUT_HELP)
     corpus.add_argument(
         "--keep",
         choices=("first", "earliest", "longest"),
@@ -357,11 +405,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
     )
     _add_input_args(corpus)
+    _add_date_args(corpus)
     _add_pipeline_args(corpus)
     corpus.set_defaults(func=_cmd_corpus)
 
     audit = sub.add_parser("audit", help="find republished copies across outlets: who copied whom, how much, credit")
-    _add_run_args(audit, "JSONL/Parquet of articles, or a folder of .txt pages with metadata.csv")
+    _add_run_args(audit, "articles (see corpus INPUT), or a folder of .txt pages with metadata.csv")
     audit.add_argument(
         "--min-containment",
         type=float,
@@ -404,7 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--byline-field", default="author", help="the byline, where credits are looked for too")
     audit.add_argument("--id-field", default="id")
     audit.add_argument("--text-field", default="text")
-    audit.add_argument("--date-field", default="published", help="ISO 8601 publication date (required)")
+    audit.add_argument("--date-field", default="published", help="publication date (required; see --date-format)")
+    _add_date_args(audit)
     text_model = audit.add_argument_group("text model")
     text_model.add_argument(
         "--profile", choices=sorted(PROFILES), help=f"normalization profile (default {DEFAULT_PROFILE})"
@@ -420,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         cmd = actions.add_parser(action, help=text)
         cmd.add_argument("db", help="index file (SQLite)")
-        cmd.add_argument("input", help="a .jsonl, .jsonl.gz or .parquet file, or a folder of them")
+        cmd.add_argument("input", help=_INPUT_HELP)
         if action == "query":
             cmd.add_argument("--all", action="store_true", help="also print documents without matches")
         _add_input_args(cmd)

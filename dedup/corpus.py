@@ -15,10 +15,10 @@ import gzip
 import json
 import mmap
 import os
+import re
 import resource
 import signal
 import time
-import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,7 +31,6 @@ import numpy as np
 from tqdm import tqdm
 
 from dedup.config import DedupConfig
-from dedup.lines import bounded_lines
 from dedup.lsh import connected_components
 from dedup.pipeline import Pipeline
 from dedup.records import (
@@ -41,16 +40,12 @@ from dedup.records import (
     Record,
     Rejected,
     RowBatch,
-    file_labels,
-    input_files,
-    line_limit,
     parquet_batches,
     parse_batch,
-    printable_path,
     raw_batches,
-    unread_files,
 )
 from dedup.segment import drop_lines, split_paragraphs
+from dedup.sources import file_labels, in_archive, input_files, printable_path, unread_files
 from dedup.textio import RunError, discard, for_spreadsheet, prepare_out, publish, write_csv
 
 __all__ = ["CorpusOptions", "run_corpus"]
@@ -379,12 +374,12 @@ class _Positions:
     """Where each row of the plain (uncompressed) JSONL inputs lies, so kept rows copy as byte ranges."""
 
     def __init__(self, files: list[Path]) -> None:
-        self.plain = [not (p.name.endswith(".gz") or p.name.endswith(".parquet")) for p in files]
+        self.plain = [not p.name.endswith((".gz", ".parquet")) and not in_archive(p) for p in files]
         self.rows: dict[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
 
     def add(self, batch: RowBatch) -> None:
         """Note line, offset and size of each row of a plain JSONL batch (24 bytes a row)."""
-        if self.plain[batch.file]:
+        if self.plain[batch.file] and len(batch) and batch.offsets[0] >= 0:  # not a JSON array's elements
             # Copies: the batch's columns are views of the larger block they were cut from.
             columns = (batch.lines.copy(), batch.offsets.copy(), batch.sizes.copy())
             self.rows.setdefault(batch.file, []).append(columns)
@@ -433,10 +428,11 @@ def _write_kept(
     positions: _Positions,
     signer: _Signer,
 ) -> None:
-    """Copy the kept rows of each input file, in its own format, under ``dest``.
+    """Copy the kept rows of each input file under ``dest``: Parquet as Parquet, the rest as JSON Lines
+    (``.json`` names become ``.jsonl``), gzip if the input is.
 
-    Rows are copied byte for byte (plain JSONL as whole byte ranges), except those with paragraphs in
-    ``removed``: their text loses those lines.
+    Lines are copied byte for byte (plain JSONL as whole byte ranges), except those with paragraphs in
+    ``removed``: their text loses those lines; a JSON array's elements are written one a line.
     """
     dest.mkdir()
     total = sum(map(len, kept_lines.values()))
@@ -445,13 +441,14 @@ def _write_kept(
             path = files[index]
             edits = {line: gone for (f, line), gone in removed.items() if f == index}
             ranges = positions.ranges(index, wanted) if index in positions.rows and not edits else None
-            target = dest / (f"{index:05d}-{path.name}" if len(files) > 1 else path.name)
+            name = re.sub(r"\.json(?=(\.gz)?$)", ".jsonl", path.name)
+            target = dest / (f"{index:05d}-{name}" if len(files) > 1 else name)
             if ranges is not None:
                 _copy_ranges(path, target, ranges)
             elif path.name.endswith(".parquet"):
                 _write_kept_parquet(path, target, wanted, edits, opts.fields.text)
             else:
-                lines = _kept_lines(path, wanted, edits, opts.fields.text, opts.max_chars)
+                lines = _kept_lines(path, wanted, edits, opts)
                 with target.open("wb") as dst:
                     if path.name.endswith(".gz"):
                         lines = signer.map(_pieces(lines, _GZIP_MEMBER_BYTES), _gzip_member)
@@ -484,24 +481,22 @@ def _write_kept_parquet(path: Path, target: Path, wanted: np.ndarray, edits: dic
             writer.write_table(pa.Table.from_batches([batch]).take(rows - first))
 
 
-def _kept_lines(
-    path: Path, wanted: np.ndarray, edits: dict[int, set[int]], field: str, max_chars: int
-) -> Iterator[bytes]:
-    """The ``wanted`` lines of a JSONL file (plain or gzip), each ending with a newline, with the paragraph
-    lines in ``edits`` (line -> paragraph lines) removed from their texts."""
+def _kept_lines(path: Path, wanted: np.ndarray, edits: dict[int, set[int]], opts: CorpusOptions) -> Iterator[bytes]:
+    """The ``wanted`` rows of a JSON Lines file or JSON array, each as a line ending with a newline, with the
+    paragraph lines in ``edits`` (row -> paragraph lines) removed from their texts."""
     keep = set(wanted.tolist())
-    with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as src:
-        try:
-            for number, (raw, _) in enumerate(bounded_lines(src, line_limit(max_chars)), start=1):
-                if number not in keep:
-                    continue
+    for batch in raw_batches([path], opts.fields, opts.batch_size, opts.max_chars):
+        if isinstance(batch, FileError):
+            continue  # the rest of a damaged file was never read, and is reported in file_errors
+        for number, raw in zip(batch.lines.tolist(), batch.payloads, strict=True):
+            if number not in keep:
+                continue
+            if number in edits or isinstance(raw, dict):
+                obj = json.loads(raw) if isinstance(raw, bytes) else raw
                 if number in edits:
-                    obj = json.loads(raw)
-                    obj[field] = drop_lines(obj[field], edits[number])
-                    raw = _dumps(obj)
-                yield raw if raw.endswith(b"\n") else raw + b"\n"
-        except (OSError, EOFError, zlib.error):
-            return  # the rest of a damaged file was never read, and is reported in file_errors
+                    obj[opts.fields.text] = drop_lines(obj[opts.fields.text], edits[number])
+                raw = _dumps(obj)
+            yield raw if raw.endswith(b"\n") else raw + b"\n"
 
 
 def _dumps(obj: dict) -> bytes:
@@ -745,7 +740,7 @@ def _run(
         manifest["outputs"]["paragraphs_removed"] = "paragraphs_removed.csv"
     if (tmp / "duplicates.parquet").exists():
         manifest["outputs"]["duplicates_parquet"] = "duplicates.parquet"
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
     (tmp / "manifest.json").write_text(text, encoding="utf-8", errors="backslashreplace")
     return manifest
 

@@ -1,18 +1,22 @@
 """Lines of a JSONL stream, with their sizes, read so that no line is held whole past a limit.
 
-Plain files are read in large blocks (far fewer calls than line by line); gzip streams line by line,
+Plain files are read in large blocks (far fewer calls than line by line); gzip streams and zip members line by line,
 so that every whole line before a damaged part is delivered before the error. A line longer than
 the limit comes as ``b""`` with its true size: offsets stay exact and nothing of gigabytes is held.
 """
 
 from __future__ import annotations
 
+import zipfile
 import zlib
 from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["block_lines", "bounded_lines", "gzip_lines"]
+__all__ = ["DAMAGE", "block_lines", "bounded_lines", "gzip_lines"]
+
+DAMAGE = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
+"""What reading a damaged file, gzip stream or zip archive member raises."""
 
 _BLOCK_BYTES = 1 << 22
 
@@ -61,8 +65,8 @@ def bounded_lines(handle, limit: int | None = None) -> Iterator[tuple[bytes, int
 
 
 def gzip_lines(handle, size: int = 4096, limit: int | None = None) -> Iterator[tuple[list[bytes], np.ndarray]]:
-    """The lines of a gzip stream (newline kept) and their sizes; line by line underneath, so that every
-    whole line before a damaged part of the stream is still delivered before the error."""
+    """The lines of a gzip stream or zip member (newline kept) and their sizes; line by line underneath, so
+    that every whole line before a damaged part of the stream is still delivered before the error."""
     lines: list[bytes] = []
     sizes: list[int] = []
     try:
@@ -72,7 +76,7 @@ def gzip_lines(handle, size: int = 4096, limit: int | None = None) -> Iterator[t
             if len(lines) >= size:
                 yield lines, np.array(sizes, dtype=np.int64)
                 lines, sizes = [], []
-    except (OSError, EOFError, zlib.error):
+    except DAMAGE:
         if lines:
             yield lines, np.array(sizes, dtype=np.int64)
         raise

@@ -1,4 +1,4 @@
-"""Reading corpus records from JSONL (plain or gzip), Parquet or folders of them.
+"""Reading corpus records from JSON Lines (plain or gzip), JSON arrays and Parquet (the files: dedup.sources).
 
 Every input line or row becomes either a :class:`Record` or a :class:`Rejected`
 with a one-line reason, so that a run can account for all of its input.
@@ -6,19 +6,18 @@ with a one-line reason, so that a run can account for all of its input.
 
 from __future__ import annotations
 
-import gzip
 import json
-import os
 import re
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone, tzinfo
 from pathlib import Path
 
 import numpy as np
 
-from dedup.lines import block_lines, gzip_lines
+from dedup.dates import parse_date
+from dedup.lines import DAMAGE, block_lines, gzip_lines
+from dedup.sources import FileError, file_labels, in_archive, open_input
 
 __all__ = [
     "MAX_ID_CHARS",
@@ -29,36 +28,34 @@ __all__ = [
     "Rejected",
     "RowBatch",
     "batched",
-    "file_labels",
-    "input_files",
     "line_limit",
     "parquet_batches",
     "parse_batch",
-    "parse_date",
     "parse_row",
-    "printable_path",
     "raw_batches",
     "read_records",
     "shown",
-    "unread_files",
 ]
-
-_SUFFIXES = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz", ".parquet")
 
 
 @dataclass(frozen=True)
 class FieldNames:
-    """Which input fields hold the id, the text and the publication date; ``extra`` ones are carried along."""
+    """Which input fields hold the id, the text and the publication date, and how dates are written;
+    ``extra`` fields are carried along."""
 
     id: str = "id"
     text: str = "text"
     date: str = "published"
     extra: tuple[str, ...] = ()
+    date_formats: tuple[str, ...] = ()
+    """strptime patterns tried in order, then ISO 8601 (e.g. ``%d/%m/%Y``)."""
+    timezone: tzinfo = timezone.utc
+    """The zone of dates that name none."""
 
 
 @dataclass(frozen=True)
 class Record:
-    """One usable input document; ``line`` is its line (JSONL) or 1-based row (Parquet) in file ``file``."""
+    """One usable input document; ``line`` is its line (JSONL) or 1-based row (Parquet, JSON array) in file ``file``."""
 
     file: int
     line: int
@@ -77,65 +74,6 @@ class Rejected:
     id: str | None
     kind: str
     reason: str
-
-
-class FileError(Exception):
-    """A whole input file (or its rest) cannot be read; ``str()`` says which and why."""
-
-
-def _readable(path: Path) -> bool:
-    return path.name.endswith(_SUFFIXES) and path.is_file()
-
-
-def input_files(path: str | Path) -> list[Path]:
-    """The input files under ``path``: the file itself, or a folder's corpus files in sorted order."""
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if _readable(p))
-        if not files:
-            raise FileError(f"{path}: no .jsonl, .jsonl.gz or .parquet files in this folder")
-        return files
-    if not path.exists():
-        raise FileError(f"{path}: no such file or folder")
-    if not path.name.endswith(_SUFFIXES):
-        raise FileError(f"{path}: not a corpus file (expected .jsonl, .jsonl.gz or .parquet)")
-    if not path.is_file():  # a pipe would hang the second pass over the input
-        raise FileError(f"{path}: not a regular file (a pipe or a device?): dedup reads its input twice")
-    return [path]
-
-
-def unread_files(path: str | Path) -> list[str]:
-    """What a folder holds that :func:`input_files` leaves out (other names such as ``B.JSONL`` or ``.bz2``,
-    pipes, devices), as printable paths inside it, so that a run can say so instead of skipping them."""
-    path = Path(path)
-    if not path.is_dir():
-        return []
-    return sorted(printable_path(p.relative_to(path)) for p in path.rglob("*") if not p.is_dir() and not _readable(p))
-
-
-def printable_path(path: str | Path) -> str:
-    """``path`` as text that can be written anywhere: bytes of a name that are not UTF-8 escaped (``\\xff``)."""
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def file_labels(files: list[Path]) -> list[str]:
-    """How messages and CSVs name each input file: its printable path from the folder holding them all,
-    so that ``a/x.jsonl`` and ``b/x.jsonl`` stay apart."""
-    root = os.path.commonpath([p.parent for p in files]) if files else ""
-    return [printable_path(os.path.relpath(p, root)) for p in files]
-
-
-def parse_date(value: object) -> float | None:
-    """POSIX seconds of an ISO 8601 date or datetime (naive ones taken as UTC); ``None`` if absent or unparsable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
 
 
 MAX_ID_CHARS = 4096
@@ -215,10 +153,10 @@ def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None,
 
 @dataclass(frozen=True)
 class RowBatch:
-    """Consecutive unparsed rows of one file: raw JSON lines (bytes) or Parquet rows (dicts).
+    """Consecutive unparsed rows of one file: raw JSON lines (bytes), or Parquet rows and JSON array elements.
 
-    ``lines`` holds each row's line (JSONL) or 1-based row (Parquet); ``offsets`` and ``sizes``
-    the byte range of each JSONL line in the uncompressed stream (-1 and 0 for Parquet).
+    ``lines`` holds each row's line (JSONL) or 1-based row (Parquet, array); ``offsets`` and ``sizes``
+    the byte range of each JSONL line in the uncompressed stream (-1 and 0 for the others).
     """
 
     file: int
@@ -257,10 +195,11 @@ def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) 
     """The non-blank lines of a JSONL file (plain or gzip) in batches of ``size``; a line over ``limit``
     bytes comes as an empty payload with its size (see :func:`line_limit`)."""
     number, offset, carry = 1, 0, RowBatch(index, *(np.zeros(0, dtype=np.int64),) * 3, [])
-    gz = path.name.endswith(".gz")
+    # Compressed streams line by line: every whole line before damage is delivered (see dedup.lines).
+    compressed = path.name.endswith(".gz") or in_archive(path)
     try:
-        with gzip.open(path, "rb") if gz else path.open("rb") as handle:
-            for lines, sizes in gzip_lines(handle, limit=limit) if gz else block_lines(handle, limit):
+        with open_input(path) as handle:
+            for lines, sizes in gzip_lines(handle, limit=limit) if compressed else block_lines(handle, limit):
                 starts = offset + np.cumsum(sizes) - sizes
                 # Blank means all whitespace; a line that does not start with whitespace is never copied to check.
                 used = np.fromiter(
@@ -276,7 +215,7 @@ def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) 
                 while len(carry) >= size:
                     yield carry[:size]
                     carry = carry[size:]
-    except (OSError, EOFError, zlib.error) as err:
+    except DAMAGE as err:
         if len(carry):
             yield carry
         raise FileError(f"{path}: cannot read (corrupt or truncated file?): {err}") from None
@@ -324,16 +263,38 @@ def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> I
         yield RowBatch(index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist())
 
 
-def _one_document(path: Path) -> bool:
-    """Whether a ``.json`` file opens as one JSON document (``[`` or a lone ``{`` first), not JSON Lines."""
+def _json_array(path: Path) -> bool:
+    """Whether a ``.json`` file holds one JSON document (``[`` or a lone ``{`` first), not JSON Lines."""
+    if not path.name.endswith((".json", ".json.gz")):
+        return False
     try:
-        with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as handle:
+        with open_input(path) as handle:
             first = b""
             while not first and (line := handle.readline(1 << 16)):
                 first = line.strip()
-    except (OSError, EOFError, zlib.error):
+    except DAMAGE:
         return False  # reading it again says what is wrong
-    return first.startswith(b"[") or first == b"{"
+    return first.lstrip(b"\xef\xbb\xbf").startswith(b"[") or first == b"{"
+
+
+def _array_batches(path: Path, index: int, size: int) -> Iterator[RowBatch]:
+    """The elements of a file holding one JSON array, numbered from 1, in batches of ``size``. The file is
+    read whole: such files (a day of a news site) are a few MB; larger corpora come as JSON Lines."""
+    try:
+        with open_input(path) as handle:
+            rows = json.load(handle)
+    except DAMAGE as err:
+        raise FileError(f"{path}: cannot read (corrupt or truncated file?): {err}") from None
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
+        raise FileError(
+            f"{path}: neither one JSON array of objects nor JSON Lines (one object a line): {_one_line(err)}"
+        ) from None
+    if not isinstance(rows, list):
+        raise FileError(f"{path}: one JSON document that is {_json_type(rows)}, not an array of objects")
+    for start in range(0, len(rows), size):
+        part = rows[start : start + size]
+        n = len(part)
+        yield RowBatch(index, np.arange(start + 1, start + n + 1), np.full(n, -1), np.zeros(n, dtype=np.int64), part)
 
 
 def raw_batches(
@@ -345,14 +306,10 @@ def raw_batches(
     to hold such a text is not read into memory (:func:`parse_batch` rejects it)."""
     limit = None if max_chars is None else line_limit(max_chars)
     for index, path in enumerate(files):
-        if path.name.endswith((".json", ".json.gz")) and _one_document(path):
-            yield FileError(
-                f"{path}: one JSON document (an array or a pretty-printed object), not JSON Lines with one object "
-                "a line; convert it, e.g. jq -c '.[]'"
-            )
-            continue
         if path.name.endswith(".parquet"):
             batches = _parquet_batches(path, index, fields, size)
+        elif _json_array(path):
+            batches = _array_batches(path, index, size)
         else:
             batches = _jsonl_batches(path, index, size, limit)
         try:
@@ -374,7 +331,8 @@ def parse_row(file: int, line: int, payload: bytes | dict, fields: FieldNames, m
     if kind:
         return Rejected(file, line, doc_id, kind, reason)
     extra = {name: payload.get(name) for name in fields.extra}
-    return Record(file, line, doc_id, text, parse_date(payload.get(fields.date)), extra)
+    date = parse_date(payload.get(fields.date), fields.date_formats, fields.timezone)
+    return Record(file, line, doc_id, text, date, extra)
 
 
 def parse_batch(batch: RowBatch, fields: FieldNames, max_chars: int) -> list[Record | Rejected]:

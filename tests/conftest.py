@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,14 @@ import pytest
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEED = DATA / "seed_article.txt"
 SAMPLE = DATA / "samples" / "jawharafm_300.jsonl"
+SAUDINEWSNET = DATA / "samples" / "saudinewsnet_2015-07-21.zip"
+"""40 SaudiNewsNet articles of 21 July 2015 as shipped: one JSON array (2015-07-21.json) in a zip archive."""
+
+
+def saudinewsnet_day() -> bytes:
+    """The shipped SaudiNewsNet day file, as it is inside its zip archive."""
+    with zipfile.ZipFile(SAUDINEWSNET) as archive:
+        return archive.read("2015-07-21.json")
 
 
 @pytest.fixture(scope="session")

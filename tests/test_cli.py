@@ -1,12 +1,14 @@
+import csv
 import io
 import json
 import os
 import sys
+from datetime import datetime, timedelta
 
 import pytest
 
 from dedup.cli import main
-from tests.conftest import DATA, SAMPLE, SEED
+from tests.conftest import DATA, SAMPLE, SAUDINEWSNET, SEED, saudinewsnet_day
 
 AUDIT = DATA / "audit" / "articles.jsonl"
 
@@ -146,3 +148,103 @@ def test_the_reproducers_of_a_lone_surrogate_and_deep_nesting_finish(tmp_path, c
     captured = capsys.readouterr()
     assert "read 6, kept 3, duplicates 0, rejected 3" in captured.out
     assert captured.err == ""
+
+
+_SNN_RECIPE = [
+    "--outlet-field",
+    "source",
+    "--text-field",
+    "content",
+    "--date-field",
+    "date_extracted",
+    "--id-field",
+    "url",
+    "--date-format",
+    "%Y-%m-%d %H:%M:%S",
+    "--timezone",
+    "+03:00",
+]
+
+
+def test_audit_of_the_shipped_saudinewsnet_zip_as_the_readme_shows(tmp_path, capsys) -> None:
+    """Issue 15: the README's recipe on SaudiNewsNet's own layout (a zip of one JSON array a day)."""
+    assert main(["audit", str(SAUDINEWSNET), "--out", str(tmp_path / "out"), *_SNN_RECIPE]) == 0
+    assert "38 articles (2 rejected of 40); 21 pairs across outlets: 7 copies" in capsys.readouterr().out
+    with (tmp_path / "out" / "pairs.csv").open(encoding="utf-8") as handle:
+        pairs = list(csv.DictReader(handle))
+    riyadh = {a["url"]: a["date_extracted"] for a in _saudinewsnet()}
+    for pair in pairs:  # Riyadh's 02:16:13 is 23:16:13 UTC the day before
+        utc = datetime.fromisoformat(pair["copy_published"])
+        assert (utc + timedelta(hours=3)).strftime("%Y-%m-%d %H:%M:%S") == riyadh[pair["copy_id"]]
+
+
+def _saudinewsnet() -> list[dict]:
+    return json.loads(saudinewsnet_day())
+
+
+def test_corpus_of_a_zip_writes_its_kept_rows_as_json_lines(tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["corpus", str(SAUDINEWSNET), "--out", str(out), "--id-field", "url", "--text-field", "content"]) == 0
+    assert "read 40, kept 36, duplicates 2, rejected 2" in capsys.readouterr().out
+    articles = {a["url"]: a for a in _saudinewsnet()}
+    kept = _json_lines((out / "kept" / "2015-07-21.jsonl").read_text(encoding="utf-8"))
+    assert len(kept) == 36 and all(row == articles[row["url"]] for row in kept)
+
+
+@pytest.mark.parametrize("command", ["corpus", "audit", "index"])
+def test_standard_input_is_read_by_every_front_end(tmp_path, capsys, monkeypatch, command) -> None:
+    """Issue 15: ``-`` reads JSON Lines (here the audit sample) from standard input."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(AUDIT.read_bytes())))
+    args = {
+        "corpus": ["corpus", "-", "--out", str(tmp_path / "out")],
+        "audit": ["audit", "-", "--out", str(tmp_path / "out")],
+        "index": ["index", "add", str(tmp_path / "db"), "-"],
+    }[command]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert {"corpus": "-: read 43", "audit": "-: 43 articles", "index": "added 43"}[
+        command
+    ] in captured.out + captured.err
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--timezone", "Riyadh"], "give an offset such as +03:00 or a zone name such as Asia/Riyadh"),
+        (["--date-format", "%d/%m/%Q"], "'%d/%m/%Q' is not a strptime pattern"),
+    ],
+)
+def test_a_bad_date_option_is_a_usage_error_saying_why(capsys, option, said) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["audit", str(SAUDINEWSNET), "--out", "x", *option])
+    assert exit_info.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["-"], "the Spark engine reads JSON Lines or Parquet"),
+        ([str(SAUDINEWSNET)], "the Spark engine reads JSON Lines or Parquet"),
+        ([str(SAMPLE), "--timezone", "Africa/Tunis"], "--date-format and --timezone are for --engine local"),
+    ],
+)
+def test_inputs_and_date_options_the_spark_engine_cannot_honour_are_refused(tmp_path, capsys, args, said) -> None:
+    assert main(["corpus", *args, "--out", str(tmp_path / "out"), "--engine", "spark"]) == 1
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("option", "kept"), [([], "first"), (["--date-format", "%d/%m/%Y"], "earlier")])
+def test_keep_earliest_reads_jawhara_fm_day_dates_with_their_format(tmp_path, capsys, option, kept) -> None:
+    """A Jawhara FM article dated 28/10/2016 and its copy dated the day before, after it in the file: only
+    with the pattern are the dates read, so only then is the copy kept as the earlier one."""
+    first = next(row for row in _json_lines(SAMPLE.read_text(encoding="utf-8")) if row["published"] == "28/10/2016")
+    earlier = {**first, "id": first["id"] + "-copy", "published": "27/10/2016"}
+    path = tmp_path / "jawhara.jsonl"
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in (first, earlier)), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["corpus", str(path), "--out", str(out), "--keep", "earliest", "--workers", "2", *option]) == 0
+    assert "read 2, kept 1, duplicates 1" in capsys.readouterr().out
+    (row,) = _json_lines((out / "kept" / "jawhara.jsonl").read_text(encoding="utf-8"))
+    assert row["id"] == {"first": first, "earlier": earlier}[kept]["id"]

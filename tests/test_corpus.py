@@ -9,12 +9,14 @@ import pytest
 
 from dedup.config import DedupConfig, LSHConfig
 from dedup.corpus import CorpusOptions, run_corpus
+from dedup.dates import parse_date
 from dedup.lsh import exact_jaccard
 from dedup.noise import edit_words, perturb
 from dedup.pipeline import Pipeline
-from dedup.records import parse_date
+from dedup.records import FieldNames
+from dedup.segment import drop_lines
 from dedup.textio import RunError
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, saudinewsnet_day
 
 
 @pytest.fixture(scope="module")
@@ -405,8 +407,9 @@ def test_input_files_are_named_by_their_path_in_the_folder_even_when_not_utf8(tm
 
 
 def test_files_a_folder_holds_but_are_not_read_are_named(tmp_path) -> None:
-    """Issue 14, items 19 and 21: other suffixes and a pipe are listed, a pretty-printed .json is refused
-    whole (not read as JSON Lines, line by line), and a pipe given as the input is refused (never a hang)."""
+    """Issue 14, items 19 and 21: other suffixes and a pipe are listed, a pretty-printed .json object is refused
+    whole (not read as JSON Lines, line by line; an array is read, issue 15), and a pipe given as the input is
+    refused (never a hang)."""
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     folder = tmp_path / "in"
     folder.mkdir()
@@ -415,12 +418,13 @@ def test_files_a_folder_holds_but_are_not_read_are_named(tmp_path) -> None:
     (folder / "c.jsonl.gzip").write_bytes(gzip.compress(SAMPLE.read_bytes()))
     pretty = json.dumps([json.loads(line) for line in lines[6:9]], ensure_ascii=False, indent=2)
     (folder / "e.json").write_text(pretty, encoding="utf-8")
+    (folder / "f.json").write_text(json.dumps(json.loads(lines[9]), ensure_ascii=False, indent=2), encoding="utf-8")
     os.mkfifo(folder / "p.jsonl")
     manifest = run_corpus(folder, tmp_path / "out", opts=CorpusOptions(workers=1))
-    assert manifest["counts"] == {"read": 3, "kept": 3, "duplicates": 0, "rejected": 0}
+    assert manifest["counts"] == {"read": 6, "kept": 6, "duplicates": 0, "rejected": 0}
     assert manifest["unread_files"] == ["B.JSONL", "c.jsonl.gzip", "p.jsonl"]
     (error,) = manifest["file_errors"]
-    assert error.startswith(f"{folder / 'e.json'}: one JSON document (an array or a pretty-printed object)")
+    assert error == f"{folder / 'f.json'}: one JSON document that is an object, not an array of objects"
     with pytest.raises(RunError, match="not a regular file"):
         run_corpus(folder / "p.jsonl", tmp_path / "out2")
 
@@ -440,3 +444,25 @@ def test_rejected_csv_cells_never_run_as_spreadsheet_formulas(tmp_path) -> None:
     with (tmp_path / "out" / "rejected.csv").open(encoding="utf-8") as handle:
         assert [(r["file"], r["id"]) for r in csv.DictReader(handle)] == [("'=c.jsonl", "'" + f) for f in formulas]
     assert _duplicates(tmp_path / "out") == {"=copy": json.loads(lines[0])["id"]}
+
+
+def test_a_json_array_is_kept_as_json_lines_with_its_repeated_paragraphs_removed(tmp_path) -> None:
+    """Issue 15: SaudiNewsNet's day file (an array) comes out as kept/2015-07-21.jsonl, each kept article
+    as it was but for its paragraphs another kept article holds (two of them, in three paragraphs)."""
+    path = tmp_path / "2015-07-21.json"
+    path.write_bytes(saudinewsnet_day())
+    fields = FieldNames(id="url", text="content")
+    manifest = run_corpus(path, tmp_path / "out", opts=CorpusOptions(workers=1, level="paragraph", fields=fields))
+    assert manifest["counts"] == {"read": 40, "kept": 36, "duplicates": 2, "rejected": 2}
+    with (tmp_path / "out" / "paragraphs_removed.csv").open(encoding="utf-8") as handle:
+        removed: dict[str, set[int]] = {}
+        for row in csv.DictReader(handle):
+            removed.setdefault(row["id"], set()).add(int(row["line"]))
+    assert sorted(map(len, removed.values())) == [1, 2]
+    articles = {a["url"]: a for a in json.loads(path.read_bytes())}
+    kept = [json.loads(line) for line in (tmp_path / "out" / "kept" / "2015-07-21.jsonl").open(encoding="utf-8")]
+    assert len(kept) == 36
+    for row in kept:
+        original = articles[row["url"]]
+        text = drop_lines(original["content"], removed.get(row["url"], set()))
+        assert row == {**original, "content": text}

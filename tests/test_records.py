@@ -1,14 +1,17 @@
 import gzip
 import json
+from datetime import datetime, timezone
 from unittest.mock import patch
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import lines as lines_module
 from dedup import records
-from dedup.records import FileError, RowBatch, raw_batches
-from tests.conftest import SAMPLE
+from dedup.dates import parse_timezone
+from dedup.records import FieldNames, FileError, Record, Rejected, RowBatch, raw_batches, read_records
+from tests.conftest import SAMPLE, saudinewsnet_day
 
 _LINES = st.lists(
     st.one_of(
@@ -115,3 +118,42 @@ def test_a_gzip_bomb_line_is_rejected_without_being_parsed(tmp_path):
         items[2].reason
         == f"line too long to parse ({len(bomb):,} bytes > {records.line_limit(100_000):,}; see --max-chars)"
     )
+
+
+_SNN_FIELDS = FieldNames(id="url", text="content", date="date_extracted", timezone=parse_timezone("+03:00"))
+
+
+def test_a_json_array_gives_each_element_as_a_row_numbered_from_one(tmp_path) -> None:
+    """Issue 15: SaudiNewsNet's daily file, one pretty-printed array; rejected rows name their place in it."""
+    path = tmp_path / "2015-07-21.json"
+    path.write_bytes(saudinewsnet_day())
+    items = list(read_records([path], _SNN_FIELDS))
+    articles = json.loads(path.read_bytes())
+    assert len(items) == len(articles) == 40
+    assert [(r.line, r.kind) for r in items if isinstance(r, Rejected)] == [(10, "empty_text"), (12, "empty_text")]
+    first = items[0]
+    assert (first.line, first.id, first.text) == (1, articles[0]["url"], articles[0]["content"])
+    assert "الشرق الأوسط" in " ".join(r.text for r in items if isinstance(r, Record))
+    # 02:52:51 in Riyadh is 23:52:51 UTC the day before
+    assert first.date == datetime(2015, 7, 20, 23, 52, 51, tzinfo=timezone.utc).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'[{"id": "1", "text": "\xd9\x86\xd8\xb5"},\n', "neither one JSON array of objects nor JSON Lines"),
+        (b'{\n  "id": "1",\n  "text": "\xd9\x86\xd8\xb5"\n}\n', "one JSON document that is an object"),
+    ],
+)
+def test_a_json_file_in_the_wrong_format_is_one_error_about_the_format(tmp_path, data, reason) -> None:
+    path = tmp_path / "day.json"
+    path.write_bytes(data)
+    (error,) = read_records([path])
+    assert isinstance(error, FileError) and str(error).startswith(f"{path}: {reason}")
+
+
+def test_json_lines_in_a_json_file_are_still_read_line_by_line(tmp_path) -> None:
+    path = tmp_path / "day.json"
+    path.write_bytes(SAMPLE.read_bytes())
+    items = list(read_records([path]))
+    assert len(items) == 300 and all(isinstance(r, Record) for r in items)

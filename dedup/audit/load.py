@@ -12,7 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dedup.audit.model import Article, AuditOptions
-from dedup.records import FieldNames, FileError, Record, Rejected, file_labels, input_files, parse_date, read_records
+from dedup.dates import parse_date
+from dedup.records import FileError, Record, Rejected, read_records
+from dedup.sources import file_labels, input_files
 from dedup.textio import InputError, RunError, read_text
 
 __all__ = ["Loaded", "crawl_duplicates", "load_articles", "read_outlet_names"]
@@ -42,7 +44,8 @@ def _txt_folder(folder: Path, opts: AuditOptions) -> Iterator[Record | Rejected 
                 continue
             seen.add(doc_id)
             extra = {k: row.get(k) for k in (opts.outlet_field, opts.url_field, opts.title_field, opts.byline_field)}
-            yield Record(0, line, doc_id, text, parse_date(row.get(opts.fields.date)), extra)
+            date = parse_date(row.get(opts.fields.date), opts.fields.date_formats, opts.fields.timezone)
+            yield Record(0, line, doc_id, text, date, extra)
 
 
 def read_outlet_names(path: str | Path) -> tuple[tuple[str, str, bool], ...]:
@@ -73,13 +76,10 @@ class Loaded:
 
 
 def load_articles(path: str | Path, opts: AuditOptions) -> Loaded:
-    """The articles at ``path`` (a JSONL or Parquet file, a folder of them, or a folder of pages)."""
+    """The articles at ``path`` (an input of :func:`dedup.sources.input_files`, or a folder of pages)."""
     path = Path(path)
-    fields = FieldNames(
-        opts.fields.id,
-        opts.fields.text,
-        opts.fields.date,
-        (opts.outlet_field, opts.url_field, opts.title_field, opts.byline_field, opts.fields.date),
+    fields = replace(
+        opts.fields, extra=(opts.outlet_field, opts.url_field, opts.title_field, opts.byline_field, opts.fields.date)
     )
     if path.is_dir() and (path / "metadata.csv").exists():
         items, names = _txt_folder(path, opts), ["metadata.csv"]
