@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone, tzinfo
+from importlib import metadata
 from pathlib import Path
 
 from dedup.audit import AuditOptions, read_outlet_names, run_audit
@@ -353,10 +354,33 @@ def _add_run_args(parser: argparse.ArgumentParser, input_help: str) -> None:
     parser.add_argument("--out", required=True, help="output folder (replaced atomically at the end)")
 
 
+def _version() -> str:
+    """The installed package's version, or the source tree's when it is not installed."""
+    try:
+        return metadata.version("arabic-dedup")
+    except metadata.PackageNotFoundError:
+        from dedup import __version__
+
+        return __version__
+
+
+class _Subcommand(argparse.ArgumentParser):
+    """A subcommand's parser: an unknown argument is reported with this subcommand's usage, not the top one's."""
+
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="dedup", description="Near-duplicate detection for Arabic text.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Subcommand)
 
     para = sub.add_parser("paragraphs", help="find repeated paragraphs inside each document")
     para.add_argument("files", nargs="+", metavar="FILE", help="text files; - reads standard input")

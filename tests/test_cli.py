@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+import dedup
 from dedup.cli import main
 from tests.conftest import DATA, SAMPLE, SAUDINEWSNET, SEED, saudinewsnet_day
 
@@ -248,3 +249,27 @@ def test_keep_earliest_reads_jawhara_fm_day_dates_with_their_format(tmp_path, ca
     assert "read 2, kept 1, duplicates 1" in capsys.readouterr().out
     (row,) = _json_lines((out / "kept" / "jawhara.jsonl").read_text(encoding="utf-8"))
     assert row["id"] == {"first": first, "earlier": earlier}[kept]["id"]
+
+
+def test_version_is_the_package_version(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dedup {dedup.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["corpus", str(SAMPLE), "--out", "out", "--keepp", "first"], "dedup corpus"),
+        (["index", "add", "index.db", str(SAMPLE), "--keepp", "first"], "dedup index add"),
+        (["paragraphs", str(SEED), "--jsn", "--split", "blank"], "dedup paragraphs"),
+    ],
+)
+def test_a_mistyped_flag_prints_its_subcommands_usage(argv: list[str], command: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: {command} [-h]")
+    assert f"{command}: error: unrecognized arguments: --" in err
