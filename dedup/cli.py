@@ -44,6 +44,24 @@ _FLAGS = {
 }
 
 
+def _profile(text: str) -> str:
+    """The name of the profile ``text`` names (``search`` or ``search@1``); an unknown one is a usage error."""
+    try:
+        return get_profile(text).name
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_profile_arg(group: argparse._ActionsContainer) -> None:
+    group.add_argument(
+        "--profile",
+        type=_profile,
+        metavar="NAME",
+        help=f"normalization profile: {', '.join(sorted(PROFILES))}, or its tag as --list-profiles prints it "
+        f"({get_profile(DEFAULT_PROFILE).tag}); default {DEFAULT_PROFILE}",
+    )
+
+
 def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("matching (defaults, or an index's own settings)")
     group.add_argument("--threshold", type=float, help="similarity threshold (default 0.8)")
@@ -53,7 +71,7 @@ def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
         help="exact Jaccard of shingle sets (default), the MinHash estimate, or containment "
         "(partial and wrapped copies; try --ngram 3 --threshold 0.4)",
     )
-    group.add_argument("--profile", choices=sorted(PROFILES), help=f"normalization profile (default {DEFAULT_PROFILE})")
+    _add_profile_arg(group)
     group.add_argument("--shingle", choices=("word", "char"), help="word (default) or character n-grams")
     group.add_argument("--ngram", type=int, help="shingle size n (default 5)")
     group.add_argument("--hash", choices=("fast", "sha1"), help="shingle hash (default fast; sha1: datasketch's)")
@@ -144,7 +162,7 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
     if not args.files:
         print("dedup normalize: give FILE (or - for standard input), or --list-profiles", file=sys.stderr)
         return 2
-    profile = get_profile(args.profile)
+    profile = get_profile(args.profile or DEFAULT_PROFILE)
     failed: list[str] = []
     for _, text in _texts(args.files, args.encoding, failed):
         sys.stdout.write("\n".join(profile.normalize(line) for line in text.split("\n")))  # line for line
@@ -480,9 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--date-field", default="published", help="publication date (required; see --date-format)")
     _add_date_args(audit)
     text_model = audit.add_argument_group("text model")
-    text_model.add_argument(
-        "--profile", choices=sorted(PROFILES), help=f"normalization profile (default {DEFAULT_PROFILE})"
-    )
+    _add_profile_arg(text_model)
     text_model.add_argument("--ngram", type=int, help="word n-gram size (default 5)")
     audit.set_defaults(func=_cmd_audit)
 
@@ -503,7 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     norm = sub.add_parser("normalize", help="print normalized text, line by line, or list the profiles")
     norm.add_argument("files", nargs="*", metavar="FILE", help="text files; - reads standard input")
-    norm.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
+    _add_profile_arg(norm)
     norm.add_argument("--list-profiles", action="store_true", help="list profiles and their steps")
     norm.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8)")
     norm.set_defaults(func=_cmd_normalize)

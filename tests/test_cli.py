@@ -273,3 +273,16 @@ def test_a_mistyped_flag_prints_its_subcommands_usage(argv: list[str], command: 
     err = capsys.readouterr().err
     assert err.startswith(f"usage: {command} [-h]")
     assert f"{command}: error: unrecognized arguments: --" in err
+
+
+def test_profile_by_its_listed_tag_and_a_wrong_version_is_a_usage_error(capsys) -> None:
+    assert main(["normalize", "--profile", "light", str(SEED)]) == 0
+    by_name = capsys.readouterr().out
+    assert main(["normalize", "--profile", "light@1", str(SEED)]) == 0
+    assert capsys.readouterr().out == by_name
+    with pytest.raises(SystemExit) as exit_info:
+        main(["paragraphs", str(SEED), "--profile", "search@9"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: dedup paragraphs")
+    assert "argument --profile: no normalization profile 'search@9': this dedup has search@1" in err
