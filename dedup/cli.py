@@ -62,8 +62,8 @@ def _add_profile_arg(group: argparse._ActionsContainer) -> None:
     )
 
 
-def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("matching (defaults, or an index's own settings)")
+def _add_pipeline_args(parser: argparse.ArgumentParser, heading: str = "matching") -> None:
+    group = parser.add_argument_group(heading)
     group.add_argument("--threshold", type=float, help="similarity threshold (default 0.8)")
     group.add_argument(
         "--verify",
@@ -280,7 +280,7 @@ def _fields(args: argparse.Namespace) -> FieldNames:
     return FieldNames(
         id=args.id_field,
         text=args.text_field,
-        date=args.date_field,
+        date=getattr(args, "date_field", FieldNames.date),
         date_formats=tuple(getattr(args, "date_format", None) or ()),
         timezone=getattr(args, "timezone", timezone.utc),
     )
@@ -331,7 +331,6 @@ def _add_input_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-chars", type=int, default=10_000_000, help="reject longer documents")
     parser.add_argument("--id-field", default="id")
     parser.add_argument("--text-field", default="text")
-    parser.add_argument("--date-field", default="published", help="date used by --keep earliest (see --date-format)")
 
 
 def _timezone(text: str) -> tzinfo:
@@ -447,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
     )
     _add_input_args(corpus)
+    corpus.add_argument("--date-field", default="published", help="date used by --keep earliest (see --date-format)")
     _add_date_args(corpus)
     _add_pipeline_args(corpus)
     corpus.set_defaults(func=_cmd_corpus)
@@ -514,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "query":
             cmd.add_argument("--all", action="store_true", help="also print documents without matches")
         _add_input_args(cmd)
-        _add_pipeline_args(cmd)
+        _add_pipeline_args(cmd, "matching (a new index's settings; must agree with an existing index's)")
         cmd.set_defaults(func=_cmd_index)
 
     norm = sub.add_parser("normalize", help="print normalized text, line by line, or list the profiles")

@@ -286,3 +286,19 @@ def test_profile_by_its_listed_tag_and_a_wrong_version_is_a_usage_error(capsys) 
     err = capsys.readouterr().err
     assert err.startswith("usage: dedup paragraphs")
     assert "argument --profile: no normalization profile 'search@9': this dedup has search@1" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "heading"),
+    [
+        (["paragraphs"], "matching:"),
+        (["corpus"], "matching:"),
+        (["index", "add"], "matching (a new index's settings; must agree with an existing index's):"),
+    ],
+)
+def test_help_names_only_what_the_command_has(argv: list[str], heading: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    help_text = capsys.readouterr().out
+    assert heading in help_text
+    assert ("--keep" in help_text) == (argv == ["corpus"])
