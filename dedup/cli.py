@@ -143,7 +143,7 @@ def _cmd_paragraphs(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(report.to_dict(name), ensure_ascii=False))
         else:
-            print(f"{name}: {len(report.paragraphs)} paragraphs, {len(report.repeats)} repeated")
+            print(f"{name}: {len(report.paragraphs):,} paragraphs, {len(report.repeats):,} repeated")
             for r in report.repeats:
                 print(f"  line {r.line} repeats line {r.first_line} (similarity {r.similarity:.2f})")
         if target:
@@ -181,11 +181,13 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     )
 
     def headline(manifest: dict) -> str:
-        counts = manifest["counts"]
-        return (
-            f"{args.input}: read {counts['read']:,}, kept {counts['kept']:,}, duplicates {counts['duplicates']:,}, "
-            f"rejected {counts['rejected']:,} in {manifest['timings_s']['total']:.1f} s -> {args.out}"
-        )
+        counts = dict(manifest["counts"])
+        if args.level == "paragraph" and "paragraphs_removed" in manifest:
+            counts["paragraphs removed"] = manifest["paragraphs_removed"]
+        if args.keep == "earliest" and "undated" in manifest:  # kept after the dated copies of their clusters
+            counts["undated"] = manifest["undated"]
+        listed = ", ".join(f"{name} {count:,}" for name, count in counts.items())
+        return f"{args.input}: {listed} in {manifest['timings_s']['total']:.1f} s -> {args.out}"
 
     if args.engine == "spark":
         return _summarize(lambda: _spark_corpus(args, opts), headline)
@@ -214,7 +216,7 @@ def _spark_setting(text: str) -> str:
 def _warn_unread(names: list[str]) -> None:
     """One line naming what an input folder holds but is not read, instead of skipping it without a word."""
     if names:
-        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
         print(f"dedup: not read (not .jsonl, .jsonl.gz or .parquet, or not a file): {listed}", file=sys.stderr)
 
 

@@ -302,3 +302,26 @@ def test_help_names_only_what_the_command_has(argv: list[str], heading: str, cap
     help_text = capsys.readouterr().out
     assert heading in help_text
     assert ("--keep" in help_text) == (argv == ["corpus"])
+
+
+def test_corpus_headline_counts_removed_paragraphs_and_undated_rows(tmp_path, capsys) -> None:
+    rows = [json.loads(line) for line in AUDIT.read_text(encoding="utf-8").splitlines()]
+    for row in rows[:3]:
+        del row["published"]
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["corpus", str(articles), "--out", str(out), "--workers", "1"]
+    assert main([*argv, "--level", "paragraph", "--keep", "earliest"]) == 0
+    removed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["paragraphs_removed"]
+    assert removed > 0
+    assert f"rejected 0, paragraphs removed {removed:,}, undated 3 in " in capsys.readouterr().out
+    assert main(argv) == 0
+    assert "rejected 0 in " in capsys.readouterr().out
+
+
+def test_paragraph_counts_have_thousands_separators(tmp_path, capsys) -> None:
+    long_page = tmp_path / "long.txt"
+    long_page.write_text("\n".join([SEED.read_text(encoding="utf-8")] * 30), encoding="utf-8")
+    assert main(["paragraphs", str(long_page)]) == 0
+    assert f"{long_page}: 1,260 paragraphs, 1,208 repeated" in capsys.readouterr().out
