@@ -122,7 +122,7 @@ def _texts(names: Sequence[str], encoding: str, failed: list[str]) -> Iterator[t
     """Each readable input with its text; each unreadable one gets its one-line reason and joins ``failed``."""
     for name in names:
         try:
-            yield name, read_text(name, encoding)
+            yield name, read_text(name, encoding, "--encoding")
         except InputError as err:
             print(f"dedup: {err}", file=sys.stderr)
             failed.append(name)

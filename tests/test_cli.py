@@ -325,3 +325,11 @@ def test_paragraph_counts_have_thousands_separators(tmp_path, capsys) -> None:
     long_page.write_text("\n".join([SEED.read_text(encoding="utf-8")] * 30), encoding="utf-8")
     assert main(["paragraphs", str(long_page)]) == 0
     assert f"{long_page}: 1,260 paragraphs, 1,208 repeated" in capsys.readouterr().out
+
+
+def test_legacy_files_padded_with_a_nul_byte_are_read(tmp_path, capsys) -> None:
+    padded = tmp_path / "AEE1.txt"  # as the legacy newspaper archives store their pages: cp1256, then one NUL
+    padded.write_bytes(SEED.read_text(encoding="utf-8").encode("cp1256") + b"\x00")
+    assert main(["paragraphs", "--json", "--encoding", "cp1256", str(padded)]) == 0
+    (result,) = _json_lines(capsys.readouterr().out)
+    assert (result["paragraphs"], len(result["repeats"])) == (42, 19)
