@@ -2,6 +2,7 @@ import csv
 import io
 import json
 import os
+import subprocess
 import sys
 from datetime import datetime, timedelta
 
@@ -333,3 +334,13 @@ def test_legacy_files_padded_with_a_nul_byte_are_read(tmp_path, capsys) -> None:
     assert main(["paragraphs", "--json", "--encoding", "cp1256", str(padded)]) == 0
     (result,) = _json_lines(capsys.readouterr().out)
     assert (result["paragraphs"], len(result["repeats"])) == (42, 19)
+
+
+def test_import_dedup_loads_no_numba() -> None:
+    check = "import sys, dedup; print(sorted(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
+    assert "'numba'" not in loaded
+    assert "'numpy'" not in loaded
+    assert all(getattr(dedup, name) for name in dedup.__all__)  # each public name loads on first use
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        dedup.nope  # noqa: B018
