@@ -392,7 +392,7 @@ class _Subcommand(argparse.ArgumentParser):
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return parsed, extras
+        return parsed, []
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -415,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     para.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; e.g. cp1256)")
     _add_pipeline_args(para)
-    para.set_defaults(func=_cmd_paragraphs)
+    para.set_defaults(func=_cmd_paragraphs, command_parser=para)
 
     corpus = sub.add_parser("corpus", help="deduplicate a JSONL/Parquet corpus, keeping one document per cluster")
     _add_run_args(corpus, _INPUT_HELP)
@@ -451,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--date-field", default="published", help="date used by --keep earliest (see --date-format)")
     _add_date_args(corpus)
     _add_pipeline_args(corpus)
-    corpus.set_defaults(func=_cmd_corpus)
+    corpus.set_defaults(func=_cmd_corpus, command_parser=corpus)
 
     audit = sub.add_parser("audit", help="find republished copies across outlets: who copied whom, how much, credit")
     _add_run_args(audit, "articles (see corpus INPUT), or a folder of .txt pages with metadata.csv")
@@ -502,7 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     text_model = audit.add_argument_group("text model")
     _add_profile_arg(text_model)
     text_model.add_argument("--ngram", type=int, help="word n-gram size (default 5)")
-    audit.set_defaults(func=_cmd_audit)
+    audit.set_defaults(func=_cmd_audit, command_parser=audit)
 
     index = sub.add_parser("index", help="a persistent SQLite index: add documents, query new ones against it")
     actions = index.add_subparsers(dest="action", required=True)
@@ -517,14 +517,14 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--all", action="store_true", help="also print documents without matches")
         _add_input_args(cmd)
         _add_pipeline_args(cmd, "matching (a new index's settings; must agree with an existing index's)")
-        cmd.set_defaults(func=_cmd_index)
+        cmd.set_defaults(func=_cmd_index, command_parser=cmd)
 
     norm = sub.add_parser("normalize", help="print normalized text, line by line, or list the profiles")
     norm.add_argument("files", nargs="*", metavar="FILE", help="text files; - reads standard input")
     _add_profile_arg(norm)
     norm.add_argument("--list-profiles", action="store_true", help="list profiles and their steps")
     norm.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8)")
-    norm.set_defaults(func=_cmd_normalize)
+    norm.set_defaults(func=_cmd_normalize, command_parser=norm)
     return parser
 
 
@@ -539,15 +539,14 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (1 when any input failed, 2 for usage errors, 128 + the
     signal when stopped by SIGINT or SIGTERM)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     before = signal.signal(signal.SIGTERM, _terminate)
     try:
         status = args.func(args)
         sys.stdout.flush()  # a full device fails here, where it is reported, not while exiting
         return status
     except ValueError as err:
-        parser.error(str(err))
+        args.command_parser.error(str(err))  # a bad setting: the usage of the command it was given to
     except BrokenPipeError:
         return 1
     except OSError as err:  # a full disk, a read-only folder, standard output on a full device

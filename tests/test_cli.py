@@ -72,7 +72,9 @@ def test_bad_setting_is_a_usage_error(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["paragraphs", str(SEED), "--threshold", "1.5"])
     assert exit_info.value.code == 2
-    assert "threshold must be in (0, 1]" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("usage: dedup paragraphs")
+    assert "dedup paragraphs: error: threshold must be in (0, 1]" in err
 
 
 def test_normalize_lists_profiles_and_normalizes_lines(capsys) -> None:
