@@ -13,7 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _spark_tests_without_java(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"} | {"PATH": str(tmp_path), **env}
+    # This run's own DEDUP_REQUIRE_SPARK (.ci/run sets it) is left out, as JAVA_HOME is.
+    kept = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "DEDUP_REQUIRE_SPARK")}
+    environ = kept | {"PATH": str(tmp_path), **env}
     command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "tests/test_spark.py"]
     return subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
 
