@@ -68,15 +68,6 @@ def test_standard_input_and_write_clean(tmp_path, capsys, monkeypatch) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["clean.txt"]  # no temporary file left behind
 
 
-def test_bad_setting_is_a_usage_error(capsys) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["paragraphs", str(SEED), "--threshold", "1.5"])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("usage: dedup paragraphs")
-    assert "dedup paragraphs: error: threshold must be in (0, 1]" in err
-
-
 def test_normalize_lists_profiles_and_normalizes_lines(capsys) -> None:
     assert main(["normalize", "--list-profiles"]) == 0
     assert "search@1 (default)" in capsys.readouterr().out
@@ -262,33 +253,37 @@ def test_version_is_the_package_version(capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "command"),
+    ("argv", "command", "reason"),
     [
-        (["corpus", str(SAMPLE), "--out", "out", "--keepp", "first"], "dedup corpus"),
-        (["index", "add", "index.db", str(SAMPLE), "--keepp", "first"], "dedup index add"),
-        (["paragraphs", str(SEED), "--jsn", "--split", "blank"], "dedup paragraphs"),
+        (
+            ["corpus", str(SAMPLE), "--out", "out", "--keepp", "first"],
+            "corpus",
+            "unrecognized arguments: --keepp first",
+        ),
+        (["index", "add", "index.db", str(SAMPLE), "--keepp", "first"], "index add", "unrecognized arguments: --keepp"),
+        (["paragraphs", str(SEED), "--jsn", "--split", "blank"], "paragraphs", "unrecognized arguments: --jsn"),
+        (["paragraphs", str(SEED), "--threshold", "1.5"], "paragraphs", "threshold must be in (0, 1], got 1.5"),
+        (
+            ["paragraphs", str(SEED), "--profile", "search@9"],
+            "paragraphs",
+            "argument --profile: no normalization profile 'search@9': this dedup has search@1",
+        ),
     ],
 )
-def test_a_mistyped_flag_prints_its_subcommands_usage(argv: list[str], command: str, capsys) -> None:
+def test_a_usage_error_prints_its_commands_usage(argv: list[str], command: str, reason: str, capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"usage: {command} [-h]")
-    assert f"{command}: error: unrecognized arguments: --" in err
+    assert err.startswith(f"usage: dedup {command} [-h]")
+    assert f"dedup {command}: error: {reason}" in err
 
 
-def test_profile_by_its_listed_tag_and_a_wrong_version_is_a_usage_error(capsys) -> None:
+def test_profile_by_its_listed_tag(capsys) -> None:
     assert main(["normalize", "--profile", "light", str(SEED)]) == 0
     by_name = capsys.readouterr().out
     assert main(["normalize", "--profile", "light@1", str(SEED)]) == 0
     assert capsys.readouterr().out == by_name
-    with pytest.raises(SystemExit) as exit_info:
-        main(["paragraphs", str(SEED), "--profile", "search@9"])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("usage: dedup paragraphs")
-    assert "argument --profile: no normalization profile 'search@9': this dedup has search@1" in err
 
 
 @pytest.mark.parametrize(
