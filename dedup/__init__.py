@@ -1,32 +1,36 @@
 """Near-duplicate detection for Arabic text: normalized shingles, MinHash, LSH."""
 
-from dedup.audit import AuditOptions, run_audit
-from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
-from dedup.corpus import CorpusOptions, run_corpus
-from dedup.index import SignatureIndex
-from dedup.minhash import MinHasher
-from dedup.normalize import PROFILES, get_profile
-from dedup.paragraphs import ParagraphReport, Repeat, find_repeats
-from dedup.pipeline import Pipeline, SignedBatch
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "PROFILES",
-    "AuditOptions",
-    "CorpusOptions",
-    "DedupConfig",
-    "LSHConfig",
-    "MinHashConfig",
-    "MinHasher",
-    "ParagraphReport",
-    "Pipeline",
-    "Repeat",
-    "ShingleConfig",
-    "SignatureIndex",
-    "SignedBatch",
-    "find_repeats",
-    "get_profile",
-    "run_audit",
-    "run_corpus",
-]
+_PUBLIC = {  # name -> its module, imported on first use: `import dedup` alone loads no numba
+    "PROFILES": "dedup.normalize",
+    "AuditOptions": "dedup.audit",
+    "CorpusOptions": "dedup.corpus",
+    "DedupConfig": "dedup.config",
+    "LSHConfig": "dedup.config",
+    "MinHashConfig": "dedup.config",
+    "MinHasher": "dedup.minhash",
+    "ParagraphReport": "dedup.paragraphs",
+    "Pipeline": "dedup.pipeline",
+    "Repeat": "dedup.paragraphs",
+    "ShingleConfig": "dedup.config",
+    "SignatureIndex": "dedup.index",
+    "SignedBatch": "dedup.pipeline",
+    "find_repeats": "dedup.paragraphs",
+    "get_profile": "dedup.normalize",
+    "run_audit": "dedup.audit",
+    "run_corpus": "dedup.corpus",
+}
+
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name: str) -> object:
+    """A public name, imported from its module on first use."""
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'dedup' has no attribute {name!r}")
+    value = getattr(import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value

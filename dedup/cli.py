@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone, tzinfo
+from importlib import metadata
 from pathlib import Path
 
 from dedup.audit import AuditOptions, read_outlet_names, run_audit
@@ -43,8 +44,26 @@ _FLAGS = {
 }
 
 
-def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("matching (defaults, or an index's own settings)")
+def _profile(text: str) -> str:
+    """The name of the profile ``text`` names (``search`` or ``search@1``); an unknown one is a usage error."""
+    try:
+        return get_profile(text).name
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _add_profile_arg(group: argparse._ActionsContainer) -> None:
+    group.add_argument(
+        "--profile",
+        type=_profile,
+        metavar="NAME",
+        help=f"normalization profile: {', '.join(sorted(PROFILES))}, or its tag as --list-profiles prints it "
+        f"({get_profile(DEFAULT_PROFILE).tag}); default {DEFAULT_PROFILE}",
+    )
+
+
+def _add_pipeline_args(parser: argparse.ArgumentParser, heading: str = "matching") -> None:
+    group = parser.add_argument_group(heading)
     group.add_argument("--threshold", type=float, help="similarity threshold (default 0.8)")
     group.add_argument(
         "--verify",
@@ -52,7 +71,7 @@ def _add_pipeline_args(parser: argparse.ArgumentParser) -> None:
         help="exact Jaccard of shingle sets (default), the MinHash estimate, or containment "
         "(partial and wrapped copies; try --ngram 3 --threshold 0.4)",
     )
-    group.add_argument("--profile", choices=sorted(PROFILES), help=f"normalization profile (default {DEFAULT_PROFILE})")
+    _add_profile_arg(group)
     group.add_argument("--shingle", choices=("word", "char"), help="word (default) or character n-grams")
     group.add_argument("--ngram", type=int, help="shingle size n (default 5)")
     group.add_argument("--hash", choices=("fast", "sha1"), help="shingle hash (default fast; sha1: datasketch's)")
@@ -103,7 +122,7 @@ def _texts(names: Sequence[str], encoding: str, failed: list[str]) -> Iterator[t
     """Each readable input with its text; each unreadable one gets its one-line reason and joins ``failed``."""
     for name in names:
         try:
-            yield name, read_text(name, encoding)
+            yield name, read_text(name, encoding, "--encoding")
         except InputError as err:
             print(f"dedup: {err}", file=sys.stderr)
             failed.append(name)
@@ -124,7 +143,7 @@ def _cmd_paragraphs(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(report.to_dict(name), ensure_ascii=False))
         else:
-            print(f"{name}: {len(report.paragraphs)} paragraphs, {len(report.repeats)} repeated")
+            print(f"{name}: {len(report.paragraphs):,} paragraphs, {len(report.repeats):,} repeated")
             for r in report.repeats:
                 print(f"  line {r.line} repeats line {r.first_line} (similarity {r.similarity:.2f})")
         if target:
@@ -143,7 +162,7 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
     if not args.files:
         print("dedup normalize: give FILE (or - for standard input), or --list-profiles", file=sys.stderr)
         return 2
-    profile = get_profile(args.profile)
+    profile = get_profile(args.profile or DEFAULT_PROFILE)
     failed: list[str] = []
     for _, text in _texts(args.files, args.encoding, failed):
         sys.stdout.write("\n".join(profile.normalize(line) for line in text.split("\n")))  # line for line
@@ -162,11 +181,13 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
     )
 
     def headline(manifest: dict) -> str:
-        counts = manifest["counts"]
-        return (
-            f"{args.input}: read {counts['read']:,}, kept {counts['kept']:,}, duplicates {counts['duplicates']:,}, "
-            f"rejected {counts['rejected']:,} in {manifest['timings_s']['total']:.1f} s -> {args.out}"
-        )
+        counts = dict(manifest["counts"])
+        if args.level == "paragraph" and "paragraphs_removed" in manifest:
+            counts["paragraphs removed"] = manifest["paragraphs_removed"]
+        if args.keep == "earliest" and "undated" in manifest:  # kept after the dated copies of their clusters
+            counts["undated"] = manifest["undated"]
+        listed = ", ".join(f"{name} {count:,}" for name, count in counts.items())
+        return f"{args.input}: {listed} in {manifest['timings_s']['total']:.1f} s -> {args.out}"
 
     if args.engine == "spark":
         return _summarize(lambda: _spark_corpus(args, opts), headline)
@@ -195,7 +216,7 @@ def _spark_setting(text: str) -> str:
 def _warn_unread(names: list[str]) -> None:
     """One line naming what an input folder holds but is not read, instead of skipping it without a word."""
     if names:
-        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
         print(f"dedup: not read (not .jsonl, .jsonl.gz or .parquet, or not a file): {listed}", file=sys.stderr)
 
 
@@ -261,7 +282,7 @@ def _fields(args: argparse.Namespace) -> FieldNames:
     return FieldNames(
         id=args.id_field,
         text=args.text_field,
-        date=args.date_field,
+        date=getattr(args, "date_field", FieldNames.date),
         date_formats=tuple(getattr(args, "date_format", None) or ()),
         timezone=getattr(args, "timezone", timezone.utc),
     )
@@ -312,7 +333,6 @@ def _add_input_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-chars", type=int, default=10_000_000, help="reject longer documents")
     parser.add_argument("--id-field", default="id")
     parser.add_argument("--text-field", default="text")
-    parser.add_argument("--date-field", default="published", help="date used by --keep earliest (see --date-format)")
 
 
 def _timezone(text: str) -> tzinfo:
@@ -353,10 +373,33 @@ def _add_run_args(parser: argparse.ArgumentParser, input_help: str) -> None:
     parser.add_argument("--out", required=True, help="output folder (replaced atomically at the end)")
 
 
+def _version() -> str:
+    """The installed package's version, or the source tree's when it is not installed."""
+    try:
+        return metadata.version("arabic-dedup")
+    except metadata.PackageNotFoundError:
+        from dedup import __version__
+
+        return __version__
+
+
+class _Subcommand(argparse.ArgumentParser):
+    """A subcommand's parser: an unknown argument is reported with this subcommand's usage, not the top one's."""
+
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, []
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="dedup", description="Near-duplicate detection for Arabic text.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Subcommand)
 
     para = sub.add_parser("paragraphs", help="find repeated paragraphs inside each document")
     para.add_argument("files", nargs="+", metavar="FILE", help="text files; - reads standard input")
@@ -372,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     para.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8; e.g. cp1256)")
     _add_pipeline_args(para)
-    para.set_defaults(func=_cmd_paragraphs)
+    para.set_defaults(func=_cmd_paragraphs, command_parser=para)
 
     corpus = sub.add_parser("corpus", help="deduplicate a JSONL/Parquet corpus, keeping one document per cluster")
     _add_run_args(corpus, _INPUT_HELP)
@@ -405,9 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
     )
     _add_input_args(corpus)
+    corpus.add_argument("--date-field", default="published", help="date used by --keep earliest (see --date-format)")
     _add_date_args(corpus)
     _add_pipeline_args(corpus)
-    corpus.set_defaults(func=_cmd_corpus)
+    corpus.set_defaults(func=_cmd_corpus, command_parser=corpus)
 
     audit = sub.add_parser("audit", help="find republished copies across outlets: who copied whom, how much, credit")
     _add_run_args(audit, "articles (see corpus INPUT), or a folder of .txt pages with metadata.csv")
@@ -456,11 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--date-field", default="published", help="publication date (required; see --date-format)")
     _add_date_args(audit)
     text_model = audit.add_argument_group("text model")
-    text_model.add_argument(
-        "--profile", choices=sorted(PROFILES), help=f"normalization profile (default {DEFAULT_PROFILE})"
-    )
+    _add_profile_arg(text_model)
     text_model.add_argument("--ngram", type=int, help="word n-gram size (default 5)")
-    audit.set_defaults(func=_cmd_audit)
+    audit.set_defaults(func=_cmd_audit, command_parser=audit)
 
     index = sub.add_parser("index", help="a persistent SQLite index: add documents, query new ones against it")
     actions = index.add_subparsers(dest="action", required=True)
@@ -474,15 +516,15 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "query":
             cmd.add_argument("--all", action="store_true", help="also print documents without matches")
         _add_input_args(cmd)
-        _add_pipeline_args(cmd)
-        cmd.set_defaults(func=_cmd_index)
+        _add_pipeline_args(cmd, "matching (a new index's settings; must agree with an existing index's)")
+        cmd.set_defaults(func=_cmd_index, command_parser=cmd)
 
     norm = sub.add_parser("normalize", help="print normalized text, line by line, or list the profiles")
     norm.add_argument("files", nargs="*", metavar="FILE", help="text files; - reads standard input")
-    norm.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES))
+    _add_profile_arg(norm)
     norm.add_argument("--list-profiles", action="store_true", help="list profiles and their steps")
     norm.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8)")
-    norm.set_defaults(func=_cmd_normalize)
+    norm.set_defaults(func=_cmd_normalize, command_parser=norm)
     return parser
 
 
@@ -497,15 +539,14 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (1 when any input failed, 2 for usage errors, 128 + the
     signal when stopped by SIGINT or SIGTERM)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     before = signal.signal(signal.SIGTERM, _terminate)
     try:
         status = args.func(args)
         sys.stdout.flush()  # a full device fails here, where it is reported, not while exiting
         return status
     except ValueError as err:
-        parser.error(str(err))
+        args.command_parser.error(str(err))  # a bad setting: the usage of the command it was given to
     except BrokenPipeError:
         return 1
     except OSError as err:  # a full disk, a read-only folder, standard output on a full device

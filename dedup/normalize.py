@@ -464,11 +464,15 @@ DEFAULT_PROFILE = "search"
 
 
 def get_profile(name: str) -> Profile:
-    """Look up a profile by name, with a message listing the known ones."""
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ValueError(f"unknown normalization profile {name!r}; choose one of {', '.join(PROFILES)}") from None
+    """Look up a profile by name (``search``) or by tag (``search@1``, which must be this version's), with a
+    message listing the known ones."""
+    base, at, version = name.partition("@")
+    if base not in PROFILES:
+        raise ValueError(f"unknown normalization profile {name!r}; choose one of {', '.join(PROFILES)}")
+    profile = PROFILES[base]
+    if at and version != str(profile.version):
+        raise ValueError(f"no normalization profile {name!r}: this dedup has {profile.tag}")
+    return profile
 
 
 def normalize(text: str, profile: str = DEFAULT_PROFILE) -> str:

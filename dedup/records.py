@@ -107,7 +107,7 @@ def _json_type(value: object) -> str:
 def _has(obj: dict) -> str:
     """The fields a row does have, for a message about one it lacks (a wrong --text-field is the usual cause)."""
     names = [_cut(str(name), 30).encode("utf-8", "backslashreplace").decode() for name in list(obj)[:8]]
-    more = f", … ({len(obj)} in all)" if len(obj) > 8 else ""
+    more = f", … ({len(obj):,} in all)" if len(obj) > 8 else ""
     return f" (the row has: {', '.join(names)}{more})" if names else " (the row is empty)"
 
 

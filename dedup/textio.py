@@ -63,14 +63,17 @@ def _read_bytes(name: str) -> bytes:
         raise InputError(name, f"cannot read: {err.strerror or err}") from None
 
 
-def decode(name: str, data: bytes, encoding: str = "utf-8") -> str:
-    """Decode ``data`` or say why not: binary content, bad bytes (with offset), or no text at all."""
+def decode(name: str, data: bytes, encoding: str = "utf-8", encoding_flag: str = "") -> str:
+    """Decode ``data`` or say why not: binary content, bad bytes (with offset), or no text at all.
+    ``encoding_flag`` is the caller's option for another encoding, named in the hint if it has one."""
+    data = data.rstrip(b"\x00")  # legacy editors and exporters pad text files with trailing NUL bytes
     if b"\x00" in data:
         raise InputError(name, "binary file (contains NUL bytes), not text")
     try:
         text = data.decode("utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding)
     except UnicodeDecodeError as err:
-        hint = " (legacy Arabic text is often --encoding cp1256)" if encoding.lower() in ("utf-8", "utf8") else ""
+        flag = f"{encoding_flag} " if encoding_flag else ""
+        hint = f" (legacy Arabic text is often {flag}cp1256)" if encoding.lower() in ("utf-8", "utf8") else ""
         raise InputError(name, f"not valid {encoding} at byte {err.start}{hint}") from None
     except LookupError:
         raise InputError(name, f"unknown encoding {encoding!r}") from None
@@ -79,9 +82,9 @@ def decode(name: str, data: bytes, encoding: str = "utf-8") -> str:
     return text
 
 
-def read_text(name: str, encoding: str = "utf-8") -> str:
-    """The text of file ``name`` (``-`` is standard input), or :class:`InputError`."""
-    return decode(name, _read_bytes(name), encoding)
+def read_text(name: str, encoding: str = "utf-8", encoding_flag: str = "") -> str:
+    """The text of file ``name`` (``-`` is standard input), or :class:`InputError` (see :func:`decode`)."""
+    return decode(name, _read_bytes(name), encoding, encoding_flag)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

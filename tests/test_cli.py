@@ -2,11 +2,13 @@ import csv
 import io
 import json
 import os
+import subprocess
 import sys
 from datetime import datetime, timedelta
 
 import pytest
 
+import dedup
 from dedup.cli import main
 from tests.conftest import DATA, SAMPLE, SAUDINEWSNET, SEED, saudinewsnet_day
 
@@ -64,13 +66,6 @@ def test_standard_input_and_write_clean(tmp_path, capsys, monkeypatch) -> None:
     lines = SEED.read_text(encoding="utf-8").split("\n")
     assert out.read_text(encoding="utf-8").split("\n") == lines[:21] + lines[40:]
     assert [p.name for p in tmp_path.iterdir()] == ["clean.txt"]  # no temporary file left behind
-
-
-def test_bad_setting_is_a_usage_error(capsys) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["paragraphs", str(SEED), "--threshold", "1.5"])
-    assert exit_info.value.code == 2
-    assert "threshold must be in (0, 1]" in capsys.readouterr().err
 
 
 def test_normalize_lists_profiles_and_normalizes_lines(capsys) -> None:
@@ -248,3 +243,101 @@ def test_keep_earliest_reads_jawhara_fm_day_dates_with_their_format(tmp_path, ca
     assert "read 2, kept 1, duplicates 1" in capsys.readouterr().out
     (row,) = _json_lines((out / "kept" / "jawhara.jsonl").read_text(encoding="utf-8"))
     assert row["id"] == {"first": first, "earlier": earlier}[kept]["id"]
+
+
+def test_version_is_the_package_version(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dedup {dedup.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "reason"),
+    [
+        (
+            ["corpus", str(SAMPLE), "--out", "out", "--keepp", "first"],
+            "corpus",
+            "unrecognized arguments: --keepp first",
+        ),
+        (["index", "add", "index.db", str(SAMPLE), "--keepp", "first"], "index add", "unrecognized arguments: --keepp"),
+        (["paragraphs", str(SEED), "--jsn", "--split", "blank"], "paragraphs", "unrecognized arguments: --jsn"),
+        (["paragraphs", str(SEED), "--threshold", "1.5"], "paragraphs", "threshold must be in (0, 1], got 1.5"),
+        (
+            ["paragraphs", str(SEED), "--profile", "search@9"],
+            "paragraphs",
+            "argument --profile: no normalization profile 'search@9': this dedup has search@1",
+        ),
+    ],
+)
+def test_a_usage_error_prints_its_commands_usage(argv: list[str], command: str, reason: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: dedup {command} [-h]")
+    assert f"dedup {command}: error: {reason}" in err
+
+
+def test_profile_by_its_listed_tag(capsys) -> None:
+    assert main(["normalize", "--profile", "light", str(SEED)]) == 0
+    by_name = capsys.readouterr().out
+    assert main(["normalize", "--profile", "light@1", str(SEED)]) == 0
+    assert capsys.readouterr().out == by_name
+
+
+@pytest.mark.parametrize(
+    ("argv", "heading"),
+    [
+        (["paragraphs"], "matching:"),
+        (["corpus"], "matching:"),
+        (["index", "add"], "matching (a new index's settings; must agree with an existing index's):"),
+    ],
+)
+def test_help_names_only_what_the_command_has(argv: list[str], heading: str, capsys) -> None:
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    help_text = capsys.readouterr().out
+    assert heading in help_text
+    assert ("--keep" in help_text) == (argv == ["corpus"])
+
+
+def test_corpus_headline_counts_removed_paragraphs_and_undated_rows(tmp_path, capsys) -> None:
+    rows = [json.loads(line) for line in AUDIT.read_text(encoding="utf-8").splitlines()]
+    for row in rows[:3]:
+        del row["published"]
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["corpus", str(articles), "--out", str(out), "--workers", "1"]
+    assert main([*argv, "--level", "paragraph", "--keep", "earliest"]) == 0
+    removed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["paragraphs_removed"]
+    assert removed > 0
+    assert f"rejected 0, paragraphs removed {removed:,}, undated 3 in " in capsys.readouterr().out
+    assert main(argv) == 0
+    assert "rejected 0 in " in capsys.readouterr().out
+
+
+def test_paragraph_counts_have_thousands_separators(tmp_path, capsys) -> None:
+    long_page = tmp_path / "long.txt"
+    long_page.write_text("\n".join([SEED.read_text(encoding="utf-8")] * 30), encoding="utf-8")
+    assert main(["paragraphs", str(long_page)]) == 0
+    assert f"{long_page}: 1,260 paragraphs, 1,208 repeated" in capsys.readouterr().out
+
+
+def test_legacy_files_padded_with_a_nul_byte_are_read(tmp_path, capsys) -> None:
+    padded = tmp_path / "AEE1.txt"  # as the legacy newspaper archives store their pages: cp1256, then one NUL
+    padded.write_bytes(SEED.read_text(encoding="utf-8").encode("cp1256") + b"\x00")
+    assert main(["paragraphs", "--json", "--encoding", "cp1256", str(padded)]) == 0
+    (result,) = _json_lines(capsys.readouterr().out)
+    assert (result["paragraphs"], len(result["repeats"])) == (42, 19)
+
+
+def test_import_dedup_loads_no_numba() -> None:
+    check = "import sys, dedup; print(sorted(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True).stdout
+    assert "'numba'" not in loaded
+    assert "'numpy'" not in loaded
+    assert all(getattr(dedup, name) for name in dedup.__all__)  # each public name loads on first use
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        dedup.nope  # noqa: B018

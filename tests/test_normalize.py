@@ -70,6 +70,12 @@ def test_profiles_are_versioned() -> None:
     assert {p.tag for p in PROFILES.values()} == {"none@1", "light@1", "search@1"}
 
 
+def test_a_profile_is_found_by_its_tag_of_this_version_only() -> None:
+    assert get_profile("search@1") is get_profile("search")
+    with pytest.raises(ValueError, match="'search@9': this dedup has search@1"):
+        get_profile("search@9")
+
+
 ARABIC_HEAVY = st.text(
     alphabet=st.one_of(
         st.characters(min_codepoint=0x0600, max_codepoint=0x06FF),
