@@ -46,7 +46,7 @@ from dedup.records import (
 )
 from dedup.segment import drop_lines, split_paragraphs
 from dedup.sources import file_labels, in_archive, input_files, printable_path, unread_files
-from dedup.textio import RunError, discard, for_spreadsheet, prepare_out, publish, write_csv
+from dedup.textio import RunError, discard, for_spreadsheet, prepare_out, publish, stops_held, write_csv
 
 __all__ = ["CorpusOptions", "run_corpus"]
 
@@ -190,7 +190,9 @@ class _Signer:
             return
         pending: deque[Future] = deque()
         for batch in batches:
-            pending.append(self.pool.submit(task, batch))
+            # Ctrl-C inside submit() leaves the pool's lock taken and shutdown() waiting on it forever.
+            with stops_held():
+                pending.append(self.pool.submit(task, batch))
             if len(pending) >= self.window:
                 yield pending.popleft().result()
         while pending:

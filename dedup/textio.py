@@ -30,6 +30,7 @@ __all__ = [
     "read_text",
     "recorded_files",
     "replace_refusal",
+    "stops_held",
     "write_csv",
     "writing",
 ]
@@ -268,6 +269,17 @@ def discard(tmp: Path, out: Path) -> None:
     _unlock(out.resolve())
 
 
+@contextmanager
+def stops_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done (then stop the run as usual): for steps that a
+    stop must not cut in two."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def publish(tmp: Path, out: Path) -> None:
     """Mark the finished temporary folder as this tool's output and move it into place, replacing a
     previous output (checked again: a file added meanwhile stops the swap)."""
@@ -276,13 +288,10 @@ def publish(tmp: Path, out: Path) -> None:
     out = check_out(out)
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     # A stop between the two renames would leave neither folder in place: signals wait until both are done.
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
+    with stops_held():
         if out.exists():
             out.rename(old)
         tmp.rename(out)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
     _unlock(out)
     shutil.rmtree(old, ignore_errors=True)
 
