@@ -253,6 +253,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             url_field=args.url_field,
             title_field=args.title_field,
             byline_field=args.byline_field,
+            encoding=args.encoding,
             fields=_fields(args),
             outlet_names=read_outlet_names(args.outlet_names) if args.outlet_names else (),
         )
@@ -495,6 +496,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--url-field", default="url")
     audit.add_argument("--title-field", default="title")
     audit.add_argument("--byline-field", default="author", help="the byline, where credits are looked for too")
+    audit.add_argument(
+        "--encoding", default="utf-8", help="encoding of a folder's .txt pages (default utf-8; e.g. cp1256)"
+    )
     audit.add_argument("--id-field", default="id")
     audit.add_argument("--text-field", default="text")
     audit.add_argument("--date-field", default="published", help="publication date (required; see --date-format)")

@@ -276,3 +276,25 @@ def test_dates_at_the_edges_of_the_calendar_are_written(tmp_path) -> None:
     run_audit(path, tmp_path / "out")
     (pair,) = _rows(tmp_path / "out" / "pairs.csv")
     assert (pair["source_id"], pair["copy_id"]) == ("a", "b")
+
+
+def test_a_folder_of_legacy_pages_is_read_with_its_encoding(tmp_path, seed_text) -> None:
+    """Issue 15: the audit reads cp1256 pages when told to, and its hint names the option it has."""
+    from dedup.cli import main
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "original.txt").write_bytes("\n".join(seed_text.split("\n")[:19]).encode("cp1256", "replace"))
+    (folder / "page.txt").write_bytes(seed_text.encode("cp1256", "replace") + b"\x00")  # padded as exporters do
+    (folder / "metadata.csv").write_text(
+        "file,id,outlet,url,published,title\n"
+        "original.txt,orig,المشهد اليمني,https://a.example/1,2025-12-23T09:00:00,وزراء\n"
+        "page.txt,copy,تجاربنا,https://b.example/2,2025-12-23T15:00:00,وزراء\n",
+        encoding="utf-8",
+    )
+    assert main(["audit", str(folder), "--out", str(tmp_path / "a")]) == 1  # every page rejected
+    (row, _) = _rows(tmp_path / "a" / "rejected.csv")
+    assert "often --encoding cp1256" in row["reason"]
+    assert main(["audit", str(folder), "--out", str(tmp_path / "b"), "--encoding", "cp1256"]) == 0
+    (pair,) = _rows(tmp_path / "b" / "pairs.csv")
+    assert (pair["source_id"], pair["copy_id"], pair["attribution"]) == ("orig", "copy", "credited")

@@ -35,7 +35,7 @@ def _txt_folder(folder: Path, opts: AuditOptions) -> Iterator[Record | Rejected 
                 yield Rejected(0, line, doc_id, "outside_folder", f"{row.get('file')!r} is not a file inside {folder}")
                 continue
             try:
-                text = read_text(str(page))
+                text = read_text(str(page), opts.encoding, "--encoding")
             except InputError as err:
                 yield Rejected(0, line, doc_id, "unreadable_page", err.reason)
                 continue

@@ -26,6 +26,7 @@ class AuditOptions:
     url_field: str = "url"
     title_field: str = "title"
     byline_field: str = "author"
+    encoding: str = "utf-8"  # of the .txt pages of a folder with metadata.csv (JSON is UTF-8)
     fields: FieldNames = field(default_factory=FieldNames)
     outlet_names: tuple[tuple[str, str, bool], ...] = ()  # (outlet, name, ambiguous) beyond the built-in table
 
