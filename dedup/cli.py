@@ -13,6 +13,8 @@ from datetime import datetime, timezone, tzinfo
 from importlib import metadata
 from pathlib import Path
 
+from tqdm import tqdm
+
 from dedup.audit import AuditOptions, read_outlet_names, run_audit
 from dedup.config import DedupConfig
 from dedup.corpus import CorpusOptions, run_corpus
@@ -132,7 +134,10 @@ def _cmd_paragraphs(args: argparse.Namespace) -> int:
     pipeline = Pipeline(_config(args))
     failed: list[str] = []
     written: dict[Path, str] = {}
-    for name, text in _texts(args.files, args.encoding, failed):
+    # Many files on a terminal: a progress bar on standard error (the reports go to standard output).
+    quiet = len(args.files) < 2 or not sys.stderr.isatty()
+    texts = tqdm(_texts(args.files, args.encoding, failed), total=len(args.files), unit=" files", disable=quiet)
+    for name, text in texts:
         target = _clean_target(args.write_clean, name, len(args.files) > 1) if args.write_clean else None
         clash = _clean_clash(target, name, args.files, written) if target else None
         if clash:

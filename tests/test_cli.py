@@ -341,3 +341,13 @@ def test_import_dedup_loads_no_numba() -> None:
     assert all(getattr(dedup, name) for name in dedup.__all__)  # each public name loads on first use
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         dedup.nope  # noqa: B018
+
+
+def test_paragraphs_over_many_files_shows_progress_on_a_terminal(capsys, monkeypatch) -> None:
+    """Issue 15: a progress bar on standard error for several files at a terminal, none otherwise."""
+    assert main(["paragraphs", str(SEED), str(SEED), str(SEED)]) == 0
+    assert "files" not in capsys.readouterr().err  # not a terminal: no bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["paragraphs", str(SEED), str(SEED), str(SEED)]) == 0
+    captured = capsys.readouterr()
+    assert "3/3" in captured.err and captured.out.count("42 paragraphs, 19 repeated") == 3
