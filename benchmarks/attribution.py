@@ -31,7 +31,7 @@ from pathlib import Path
 from _common import print_table, saudinewsnet_jsonl, save_plot, write_results
 
 from dedup.audit import run_audit
-from dedup.audit.attribution import _BYLINE_PARTS, found_in
+from dedup.audit.attribution import found_in, outlets_in_byline
 from dedup.audit.model import Article
 from dedup.audit.names import Names
 
@@ -138,8 +138,7 @@ def byline_pairs(corpus: Path, out: Path) -> dict[tuple[str, str], tuple[str, st
     with corpus.open(encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)
-            named = {names.called(part) for part in _BYLINE_PARTS.split(row.get("author") or "")} - {None}
-            bylines[row["id"]] = named
+            bylines[row["id"]] = set(outlets_in_byline(row.get("author") or "", names))
     truth = {}
     with (out / "pairs.csv").open(encoding="utf-8") as handle:
         for r in csv.DictReader(handle):

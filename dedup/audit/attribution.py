@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup.audit.model import Article, Credit, Span
-from dedup.audit.names import Names, with_proclitics
+from dedup.audit.names import BRACKETED, Names, with_proclitics
 from dedup.normalize import normalize
 
 __all__ = ["Found", "credit_of", "found_in", "outlets_in_byline", "own_credits", "signature"]
@@ -64,8 +64,7 @@ _CUE_REACH = 6  # an outlet named at most this many words after a cue
 _SENTENCES = re.compile(r"[^.!؟?\n]+[.!؟?]*")
 _BYLINE_PARTS = re.compile(r"\s*(?:[-–—ـ:/|،,\"]+|(?<!\S)من(?!\S))\s*")
 _DATELINE_SEPARATORS = re.compile(r"(\s*[-–—ـ:]+\s*)")
-_GROUP = re.compile(r"[(«\"“]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”]")
-_LEADING_GROUP = re.compile(r"\s*[(«\"“]\s*[^()«»\"“”\n]{2,40}?\s*[)»\"”]")
+_LEADING_GROUP = re.compile(r"\s*" + BRACKETED.pattern)
 _CLOSES = re.compile(r"[)»\"”]\s*$")
 _NAME_WORDS = 4
 _TAG_WORDS = 8
@@ -88,10 +87,10 @@ def _positional(parts: Iterable[str], names: Names, own: str) -> list[str]:
     that means the outlet anywhere inside a short part ("جدة واس")."""
     found = []
     for part in parts:
-        pieces = [m.group(1) for m in _GROUP.finditer(part)]
+        pieces = [m.group(1) for m in BRACKETED.finditer(part)]
         outlets = []
         if len(part.split()) <= _NAME_WORDS:
-            pieces += [_GROUP.sub(" ", part), part, part.split("(")[0]]  # "واس (برلين، مدريد)"
+            pieces += [BRACKETED.sub(" ", part), part, part.split("(")[0]]  # "واس (برلين، مدريد)"
             outlets = [m.outlet for m in names.mentions(part) if m.how == "strong"]
         outlets += [names.called(piece) for piece in pieces if piece.strip()]
         for outlet in outlets:
@@ -124,7 +123,7 @@ def _dateline(line: str) -> tuple[list[str], int]:
     for k in range(0, len(pieces), 2):
         part = pieces[k]
         separator = pieces[k + 1] if k + 1 < len(pieces) else ""
-        if len(part.split()) <= _NAME_WORDS or (_GROUP.search(part) and _CLOSES.search(part)):
+        if len(part.split()) <= _NAME_WORDS or (BRACKETED.search(part) and _CLOSES.search(part)):
             parts.append(part)
             at += len(part) + len(separator)
             if ":" in separator:  # "واس- الرياض: النص": the colon ends the dateline
@@ -173,7 +172,7 @@ def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) 
         if not (
             name_at is None
             or _holds(name_at, match.start(), match.end())
-            or any(names.called(group) for group in _GROUP.findall(sentence))
+            or any(names.called(group) for group in BRACKETED.findall(sentence))
         ):
             continue
         words = normalize(sentence).split()

@@ -231,7 +231,7 @@ class Matcher:
         A page is an outlet's article with a title of its own: reposts under one title count once.
         """
         articles = self.articles
-        page = self._pages(profile)
+        page = self.page = self._pages(profile)
         page_outlet = np.zeros(page.max(initial=-1) + 1, dtype=np.int64)
         page_outlet[page] = self.outlet_of
         day = np.array([int(a.published // 86400) for a in articles], dtype=np.int64)
@@ -283,7 +283,7 @@ class Matcher:
     def _boilerplate_rows(self, profile: Profile) -> list[list]:
         """``boilerplate.csv``: per outlet, each line that is mostly its boilerplate, on how many pages."""
         w, articles = self.words, self.articles
-        rows: dict[tuple[str, str], tuple[set[str], str]] = {}
+        rows: dict[tuple[str, str], tuple[set[int], str]] = {}
         if not len(w.hashes):
             return []
         line_start = np.flatnonzero(
@@ -297,7 +297,7 @@ class Matcher:
             a = articles[int(self.article_of[first])]
             text = a.text[w.starts[first] : w.ends[end - 1]]
             pages, _ = rows.setdefault((a.outlet, profile.normalize(text)), (set(), text))
-            pages.add(profile.normalize(a.title) or f"#{a.index}")
+            pages.add(int(self.page[a.index]))
         found = [[o, len(pages), text] for (o, _), (pages, text) in rows.items() if len(pages) >= 2]
         return sorted(found, key=lambda r: (r[0], -r[1], r[2]))
 
@@ -368,24 +368,14 @@ class Matcher:
         evidence = np.intersect1d(self._set(a), self._set(b), assume_unique=True)
         return min(self._longest(a, evidence), self._longest(b, evidence)) >= self.opts.min_passage_words
 
-    def _set(self, a: int, everything: bool = False) -> np.ndarray:
-        """Article ``a``'s n-gram set: the evidence (no boilerplate), or ``everything``."""
-        sets, offsets = (self.all_sets, self.all_offsets) if everything else (self.sets, self.set_offsets)
-        return sets[offsets[a] : offsets[a + 1]]
+    def _set(self, a: int) -> np.ndarray:
+        """Article ``a``'s evidence n-gram set (its outlet's boilerplate left out)."""
+        return self.sets[self.set_offsets[a] : self.set_offsets[a + 1]]
 
     def _longest(self, a: int, shared: np.ndarray) -> int:
         """Words in article ``a``'s longest run of evidence n-grams in ``shared``."""
         part = self.words.of(a)
         return int(_shared_runs(self.ngrams[part], self.valid[part], shared, self.n, _GAP, _MIN_SPAN_WORDS)[2])
-
-    def _spans(self, a: int, shared: np.ndarray) -> list[Span]:
-        """Character spans of article ``a``'s words under an n-gram in ``shared``."""
-        part = self.words.of(a)
-        firsts, lasts, _ = _shared_runs(
-            self.ngrams[part], self.starts_ngram[part], shared, self.n, _GAP, _MIN_SPAN_WORDS
-        )
-        starts, ends = self.words.starts[part][firsts], self.words.ends[part][lasts]
-        return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
     def paragraph_counts(self, a: int, spans: list[Span]) -> tuple[int, int]:
         """Paragraphs (lines) of article ``a`` at least half inside ``spans`` (matched), and the others

@@ -19,7 +19,7 @@ from typing import Literal
 
 from dedup.normalize import normalize
 
-__all__ = ["AGENCIES", "KNOWN_OUTLETS", "Mention", "Names", "domain_of", "with_proclitics"]
+__all__ = ["AGENCIES", "BRACKETED", "KNOWN_OUTLETS", "Mention", "Names", "domain_of", "with_proclitics"]
 
 Kind = Literal["strong", "word", "place"]
 
@@ -81,7 +81,9 @@ KNOWN_OUTLETS: dict[str, tuple[tuple[str, Kind], ...]] = {
 
 PREFIXES = ("صحيفة", "جريدة", "موقع", "وكالة", "قناة", "مجلة", "شبكة", "وكالة أنباء")
 _NORMAL_PREFIXES = frozenset(normalize(p).split()[0] for p in PREFIXES)
-_BRACKETED = re.compile(r"[(«\"“”]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”“]")
+# A name in brackets or quotes: "(رويترز)", "«عكاظ»", "“سبق”" (the quotes of right-to-left text face
+# either way).
+BRACKETED = re.compile(r"[(«\"“”]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”“]")
 
 
 _HOST = re.compile(r"^(?:[a-zA-Z][\w+.-]*:)?//(?:[^@/?#]*@)?([^:/?#]+)")
@@ -119,8 +121,7 @@ class Names:
         for entries in self._first.values():
             entries.sort(key=lambda e: -len(e[0]))  # the longest name first: "الشرق الأوسط أونلاين"
         # Every written form of a name's first word ("لوكالة", "للشرق"): other words start no name.
-        self._heads = with_proclitics(self._first) | {"لل" + w[2:] for w in self._first if w.startswith("ال")}
-        self._heads |= {"و" + w for w in self._heads if w.startswith("لل")}
+        self._heads = with_proclitics(self._first) | _with_lam(self._first)
 
     @classmethod
     def build(cls, outlets: Iterable[tuple[str, str]], extra: Iterable[tuple[str, str, bool]] = ()) -> Names:
@@ -146,12 +147,8 @@ class Names:
         proclitics Arabic attaches to it: a sentence without one (nor brackets) names no outlet."""
         strong = {first for first, entries in self._first.items() if any(k == "strong" for _, _, k in entries)}
         # "وفقا للشرق الأوسط": a name that is also a word, with ل, right after a cue (see mentions)
-        joined = {
-            "لل" + w[2:] if w.startswith("ال") else "ل" + w
-            for w, entries in self._first.items()
-            if any(k == "word" for _, _, k in entries)
-        }
-        return sorted(with_proclitics(strong | _NORMAL_PREFIXES) | joined | {"و" + w for w in joined})
+        words = {first for first, entries in self._first.items() if any(k == "word" for _, _, k in entries)}
+        return sorted(with_proclitics(strong | _NORMAL_PREFIXES) | _with_lam(words))
 
     def called(self, part: str) -> str | None:
         """The outlet a whole dateline or byline part names, e.g. "واس" or "«عكاظ»" or "صحيفة الوطن"."""
@@ -160,7 +157,7 @@ class Names:
         return self._called[part]
 
     def _call(self, part: str) -> str | None:
-        bracketed = bool(_BRACKETED.fullmatch(part.strip()))
+        bracketed = bool(BRACKETED.fullmatch(part.strip()))
         words = tuple(normalize(part).split())
         if words and words[0] in _NORMAL_PREFIXES and len(words) > 1:
             words, bracketed = words[1:], True
@@ -176,7 +173,7 @@ class Names:
         one of the ``cues`` ("وفقا للشرق الأوسط", "طبقا لعكاظ"); in order of appearance (positions index its
         normalized ``words``, computed when not given)."""
         words = normalize(raw).split() if words is None else words
-        bracketed = {tuple(normalize(m).split()) for m in _BRACKETED.findall(raw)}
+        bracketed = {tuple(normalize(m).split()) for m in BRACKETED.findall(raw)}
         found: list[Mention] = []
         k = 0
         while k < len(words):
@@ -213,6 +210,12 @@ class Names:
 def with_proclitics(words: Iterable[str]) -> frozenset[str]:
     """``words`` as written and with each combination of proclitics Arabic attaches (و ف, ب ل ك)."""
     return frozenset(f"{c}{w}" for w in words for c in ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل"))
+
+
+def _with_lam(words: Iterable[str]) -> frozenset[str]:
+    """``words`` joined to ل as Arabic writes it ("للشرق" for ل + "الشرق", "لعكاظ"), also after و."""
+    joined = {"لل" + w[2:] if w.startswith("ال") else "ل" + w for w in words}
+    return frozenset(joined | {"و" + w for w in joined})
 
 
 def _strip(word: str) -> str:
