@@ -111,7 +111,7 @@ def _has(obj: dict) -> str:
     return f" (the row has: {', '.join(names)}{more})" if names else " (the row is empty)"
 
 
-def _check_id(obj: dict, name: str) -> tuple[str | None, str, str]:
+def _check_id(obj: dict, name: str, escapes: bool = True) -> tuple[str | None, str, str]:
     """(id, kind, reason), ``kind`` empty when the id is usable: a string or an integer (taken as its decimal
     string, so ``1`` and ``"1"`` are the same id), not blank, at most MAX_ID_CHARS, no lone surrogate."""
     raw = obj.get(name)
@@ -125,16 +125,19 @@ def _check_id(obj: dict, name: str) -> tuple[str | None, str, str]:
         return None, "empty_id", f"id field {name!r} is empty or blank"
     if len(doc_id) > MAX_ID_CHARS:
         return None, "bad_id", f"id too long ({len(doc_id):,} characters > {MAX_ID_CHARS:,}): {shown(doc_id)}"
-    if _LONE_SURROGATE.search(doc_id):
+    if escapes and _LONE_SURROGATE.search(doc_id):
         return None, "bad_id", f"id {shown(doc_id)} contains a lone surrogate (an unpaired \\ud800-\\udfff escape)"
     return doc_id, "", ""
 
 
-def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None, str | None, str, str]:
-    """(id, text, kind, reason); ``kind`` is empty when the object can be used."""
+def _check(
+    obj: object, fields: FieldNames, max_chars: int, escapes: bool = True
+) -> tuple[str | None, str | None, str, str]:
+    """(id, text, kind, reason); ``kind`` is empty when the object can be used. Without ``escapes`` the
+    object was parsed from a line with no ``\\ud`` escape, so it holds no lone surrogate."""
     if not isinstance(obj, dict):
         return None, None, "not_an_object", f"not a JSON object (got {_json_type(obj)})"
-    doc_id, kind, reason = _check_id(obj, fields.id)
+    doc_id, kind, reason = _check_id(obj, fields.id, escapes)
     if kind:
         return doc_id, None, kind, reason
     text = obj.get(fields.text)
@@ -146,7 +149,7 @@ def _check(obj: object, fields: FieldNames, max_chars: int) -> tuple[str | None,
         return doc_id, None, "empty_text", "empty text"
     if len(text) > max_chars:
         return doc_id, None, "too_long", f"text too long ({len(text):,} characters > {max_chars:,}; see --max-chars)"
-    if _LONE_SURROGATE.search(text):
+    if escapes and _LONE_SURROGATE.search(text):
         return doc_id, None, "bad_text", "text contains a lone surrogate (an unpaired \\ud800-\\udfff escape)"
     return doc_id, text, "", ""
 
@@ -320,14 +323,17 @@ def raw_batches(
 
 def parse_row(file: int, line: int, payload: bytes | dict, fields: FieldNames, max_chars: int) -> Record | Rejected:
     """A raw row as a Record, or a Rejected with its reason (duplicate ids are :class:`IdCheck`'s job)."""
+    escapes = True
     if isinstance(payload, bytes):
+        # Only a JSON escape (\\ud800) makes a lone surrogate; UTF-8 (NUL-free) lines without one skip the search.
+        escapes = b"\\ud" in payload or b"\\uD" in payload or b"\0" in payload
         try:
             payload = json.loads(payload)
         except (ValueError, UnicodeDecodeError) as err:
             return Rejected(file, line, None, "invalid_json", f"not valid JSON: {err}")
         except RecursionError:
             return Rejected(file, line, None, "invalid_json", "not usable JSON: nested too deeply")
-    doc_id, text, kind, reason = _check(payload, fields, max_chars)
+    doc_id, text, kind, reason = _check(payload, fields, max_chars, escapes)
     if kind:
         return Rejected(file, line, doc_id, kind, reason)
     extra = {name: payload.get(name) for name in fields.extra}

@@ -12,10 +12,10 @@ a slower path, word by word, to the same result.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from numba import njit
@@ -47,18 +47,18 @@ class Words:
 
 
 @njit(cache=True, nogil=True)
-def _scan(cps, offsets, lookup, capacity):  # pragma: no cover - compiled
-    """Words of every record: FNV-1a 64 of the mapped characters, raw span, 1-based line, per-record
-    counts. With ``capacity`` 0 it only counts (so that a second call allocates no more than needed)."""
+def _scan(cps, offsets, lookup, skip, at, hashes, starts, ends, lines):  # pragma: no cover - compiled
+    """Words of every record not in ``skip``: FNV-1a 64 of the mapped characters, raw span, 1-based
+    line; returns the count per record. With ``at`` empty it only counts; else record ``r``'s words
+    are written from index ``at[r]`` of the output arrays."""
     n = offsets.shape[0] - 1
-    hashes = np.empty(capacity, dtype=np.uint64)
-    starts = np.empty(capacity, dtype=np.int32)
-    ends = np.empty(capacity, dtype=np.int32)
-    lines = np.empty(capacity, dtype=np.int32)
     counts = np.zeros(n, dtype=np.int64)
-    w = 0
+    write = at.shape[0] > 0
     for r in range(n):
+        if skip[r]:
+            continue
         base = offsets[r]
+        w = at[r] if write else 0
         first = w
         h = _FNV64_OFFSET
         length = 0
@@ -69,7 +69,7 @@ def _scan(cps, offsets, lookup, capacity):  # pragma: no cover - compiled
             m = lookup[cps[i]]
             if m == _SPACE:
                 if length:
-                    if capacity:
+                    if write:
                         hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
                     w += 1
                 h, length, start = _FNV64_OFFSET, 0, -1
@@ -86,17 +86,33 @@ def _scan(cps, offsets, lookup, capacity):  # pragma: no cover - compiled
             length += 1
             end = i - base + 1
         if length:
-            if capacity:
+            if write:
                 hashes[w], starts[w], ends[w], lines[w] = h, start, end, line
             w += 1
         counts[r] = w - first
-    return hashes, starts, ends, lines, counts
+    return counts
+
+
+def _empty(total: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Uninitialized word arrays (hashes, starts, ends, lines) for ``total`` words."""
+    return (
+        np.empty(total, dtype=np.uint64),
+        np.empty(total, dtype=np.int32),
+        np.empty(total, dtype=np.int32),
+        np.empty(total, dtype=np.int32),
+    )
 
 
 def _words(cps: np.ndarray, offsets: np.ndarray, lookup: np.ndarray) -> tuple[np.ndarray, ...]:
-    """:func:`_scan`, counting first so that the arrays are exactly as long as the words."""
-    total = int(_scan(cps, offsets, lookup, 0)[4].sum())
-    return _scan(cps, offsets, lookup, total)
+    """:func:`_scan` of every record, counting first so that the arrays are exactly as long as the words:
+    (hashes, starts, ends, lines, counts)."""
+    skip = np.zeros(len(offsets) - 1, dtype=np.bool_)
+    none = np.zeros(0, dtype=np.int64)
+    counts = _scan(cps, offsets, lookup, skip, none, *_empty(0))
+    at = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    out = _empty(int(counts.sum()))
+    _scan(cps, offsets, lookup, skip, at, *out)
+    return (*out, counts)
 
 
 def _char_class(mask: np.ndarray) -> str:
@@ -113,81 +129,95 @@ def _char_class(mask: np.ndarray) -> str:
 
 
 @lru_cache(maxsize=4)
-def _separators(profile: Profile) -> re.Pattern:
-    """Runs of raw characters between the characters that ``profile`` turns into spaces."""
-    return re.compile(f"[^{_char_class(profile.char_table()[0] == _SPACE)}]+")
+def _unsafe_chunks(profile: Profile) -> re.Pattern:
+    """A whitespace-free chunk holding a character that only ``profile``'s string steps normalize right
+    (an entity, a ligature), or any character above the basic plane."""
+    return re.compile(f"\\S*[{_char_class(profile.char_table()[1])}\U00010000-\U0010ffff]\\S*")
 
 
-@lru_cache(maxsize=4)
-def _needs_steps(profile: Profile) -> re.Pattern:
-    """A character that only ``profile``'s string steps normalize right (an entity, a ligature); any
-    character above the basic plane too."""
-    return re.compile(f"[{_char_class(profile.char_table()[1])}\U00010000-\U0010ffff]")
-
-
-def _slow_words(
-    text: str, profile: Profile, lookup: np.ndarray, seen: dict[str, list[str]]
-) -> tuple[list[int], list[int], list[int], list[int]]:
-    """One text word by word: whitespace-free chunks that need the profile's string steps go through
-    it whole (their words share the chunk's span), the others are cut at separators as the fast path
-    does. ``seen`` caches normalized chunks."""
-    found = []
-    needs_steps, separators = _needs_steps(profile), _separators(profile)
-    for chunk in re.finditer(r"\S+", text):
-        piece, at = chunk.group(), chunk.start()
-        if not needs_steps.search(piece):  # the character table alone normalizes it, in the scan below
-            found += [(run.group(), at + run.start(), at + run.end()) for run in separators.finditer(piece)]
-            continue
-        # An entity or a ligature may join or split words: the whole whitespace-free chunk is their span.
+def _slow_words(text: str, profile: Profile, lookup: np.ndarray, seen: dict[str, list[str]]) -> tuple[np.ndarray, ...]:
+    """One text whose character table is not enough: the scan's words, but in each whitespace-free chunk
+    that needs the profile's string steps the words of the normalized chunk, sharing the chunk's span
+    (an entity or a ligature may join or split words). ``seen`` caches normalized chunks."""
+    hashes, starts, ends, lines, _ = _words(codepoints(text), np.array([0, len(text)]), lookup)
+    chunks = [(m.start(), m.end(), m.group()) for m in _unsafe_chunks(profile).finditer(text)]
+    if not chunks:
+        return hashes, starts, ends, lines
+    bounds = np.array([(a, b) for a, b, _ in chunks], dtype=np.int64)
+    k = np.searchsorted(bounds[:, 0], starts, side="right") - 1
+    outside = (k < 0) | (starts >= bounds[np.maximum(k, 0), 1])
+    found = []  # (normalized word, chunk start, chunk end)
+    for a, b, piece in chunks:
         normalized = seen.get(piece)
         if normalized is None:
             normalized = seen[piece] = profile.normalize(piece).split()
-        found += [(word, at, chunk.end()) for word in normalized]
-    if not found:
-        return [], [], [], []
-    newlines = [m.start() for m in re.finditer("\n", text)]
+        found += [(word, a, b) for word in normalized]
     offsets = np.zeros(len(found) + 1, dtype=np.int64)
     np.cumsum([len(word) for word, _, _ in found], out=offsets[1:])
-    hashes, _, _, _, counts = _words(codepoints("".join(word for word, _, _ in found)), offsets, lookup)
-    kept = np.flatnonzero(counts == 1).tolist()  # a normalized word is one word; anything else is dropped
+    new, _, _, _, counts = _words(codepoints("".join(word for word, _, _ in found)), offsets, lookup)
+    kept = np.flatnonzero(counts == 1)  # a normalized word is one word; anything else is dropped
     first = np.concatenate(([0], np.cumsum(counts)))[:-1]
-    return (
-        hashes[first[kept]].tolist(),
-        [found[k][1] for k in kept],
-        [found[k][2] for k in kept],
-        [bisect_right(newlines, found[k][1]) + 1 for k in kept],
+    spans = np.array([(a, b) for _, a, b in found], dtype=np.int32).reshape(-1, 2)[kept]
+    newlines = np.flatnonzero(codepoints(text) == 10)
+    columns = (
+        np.concatenate((hashes[outside], new[first[kept]])),
+        np.concatenate((starts[outside], spans[:, 0])),
+        np.concatenate((ends[outside], spans[:, 1])),
+        np.concatenate((lines[outside], (np.searchsorted(newlines, spans[:, 0]) + 1).astype(np.int32))),
     )
+    order = np.argsort(columns[1], kind="stable")
+    return tuple(column[order] for column in columns)
 
 
-def _splice(columns: tuple[np.ndarray, ...], counts: np.ndarray, redone: dict[int, tuple[list, ...]]) -> tuple:
-    """``columns`` (per-word arrays, ``counts`` words per text) with the words of the texts in
-    ``redone`` replaced by the lists given there."""
-    bounds = np.concatenate(([0], np.cumsum(counts)))
-    pieces: list[list[np.ndarray]] = [[] for _ in columns]
-    at = 0
-    for r, lists in sorted(redone.items()):
-        for piece, column, values in zip(pieces, columns, lists, strict=True):
-            piece += [column[bounds[at] : bounds[r]], np.array(values, dtype=column.dtype)]
-        at = r + 1
-    return tuple(np.concatenate([*piece, column[bounds[at] :]]) for piece, column in zip(pieces, columns, strict=True))
+_BATCH_CHARS = 1 << 22  # texts are turned into code points this many characters at a time, not all at once
+
+
+def _batches(lengths: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive ranges of texts holding about ``_BATCH_CHARS`` characters each (at least one text)."""
+    ends = np.searchsorted(np.cumsum(lengths), np.arange(_BATCH_CHARS, int(lengths.sum()) + 1, _BATCH_CHARS))
+    cuts = sorted({0, len(lengths), *(int(e) + 1 for e in ends if e + 1 < len(lengths))})
+    return list(pairwise(cuts))
+
+
+def _units(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Code units of ``texts`` one after another (UTF-16 when all are in the basic plane: then offsets
+    stay code points) and ``len + 1`` offsets."""
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
+    return code_units("".join(texts)), offsets
 
 
 def words_of(texts: Sequence[str], profile: Profile) -> Words:
-    """The words of every text, normalized by ``profile`` and hashed, with their raw spans."""
+    """The words of every text, normalized by ``profile`` and hashed, with their raw spans.
+
+    Two passes over batches of texts (count, then fill arrays of the exact size), so that memory
+    holds the words and one batch, never the code points of every text at once."""
     lookup, unsafe = profile.char_table()
-    cps = code_units("".join(texts))  # UTF-16 units when every character is in the BMP: offsets stay code points
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=offsets[1:])
-    hashes, starts, ends, lines, counts = _words(cps, offsets, lookup)
-    slow = np.flatnonzero(any_per_record(unsafe, cps, np.diff(offsets)))
-    if len(slow):
-        seen: dict[str, list[str]] = {}
-        redone = {r: _slow_words(texts[r], profile, lookup, seen) for r in slow.tolist()}
-        hashes, starts, ends, lines = _splice((hashes, starts, ends, lines), counts, redone)
-        counts[slow] = [len(redone[r][0]) for r in slow.tolist()]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    batches = _batches(lengths)
+    counts = np.zeros(len(texts), dtype=np.int64)
+    slow: dict[int, tuple[np.ndarray, ...]] = {}
+    seen: dict[str, list[str]] = {}
+    none = np.zeros(0, dtype=np.int64)
+    for lo, hi in batches:
+        cps, offsets = _units(texts[lo:hi])
+        skip = any_per_record(unsafe, cps, np.diff(offsets))
+        counts[lo:hi] = _scan(cps, offsets, lookup, skip, none, *_empty(0))
+        for r in np.flatnonzero(skip).tolist():
+            slow[lo + r] = _slow_words(texts[lo + r], profile, lookup, seen)
+            counts[lo + r] = len(slow[lo + r][0])
     word_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts, out=word_offsets[1:])
-    return Words(hashes, starts, ends, lines, word_offsets)
+    columns = _empty(int(word_offsets[-1]))
+    for lo, hi in batches:
+        cps, offsets = _units(texts[lo:hi])
+        skip = np.zeros(hi - lo, dtype=np.bool_)
+        skip[[r - lo for r in slow if lo <= r < hi]] = True
+        _scan(cps, offsets, lookup, skip, word_offsets[lo:hi], *columns)
+    for r, lists in slow.items():
+        for column, values in zip(columns, lists, strict=True):
+            column[word_offsets[r] : word_offsets[r + 1]] = values
+    return Words(*columns, word_offsets)
 
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -205,7 +235,7 @@ def _mix(x):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _ngrams(hashes, offsets, n):  # pragma: no cover - compiled
-    out = np.zeros(hashes.shape[0], dtype=np.uint64)
+    out = np.zeros(hashes.shape[0], dtype=np.uint32)
     valid = np.zeros(hashes.shape[0], dtype=np.bool_)
     for r in range(offsets.shape[0] - 1):
         first, end = offsets[r], offsets[r + 1]
@@ -214,13 +244,14 @@ def _ngrams(hashes, offsets, n):  # pragma: no cover - compiled
             acc = np.uint64(0)
             for k in range(j, min(j + n, end)):
                 acc = _mix(acc * _STEP + hashes[k])
-            out[j] = acc
+            out[j] = np.uint32(acc >> np.uint64(32))
             valid[j] = True
     return out, valid
 
 
 def ngram_hashes(words: Words, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hash of every word n-gram of every text, at the position of its first word, and the mask of
+    """32-bit hash of every word n-gram of every text (the high half of a 64-bit mix: 32 bits keep a
+    corpus's n-gram sets at half the memory), at the position of its first word, and the mask of
     the positions where an n-gram starts (the last ``n - 1`` words of a text start none).
 
     A text with fewer than ``n`` words has one n-gram of all of them, as the corpus run does.

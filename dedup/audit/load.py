@@ -9,7 +9,6 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from dedup.audit.model import Article, AuditOptions
 from dedup.dates import parse_date
@@ -134,11 +133,11 @@ def _plain(value: object) -> str:
 
 def _page_key(url: str) -> str:
     """``url`` without its query string and fragment: ``?live`` and ``?weekly`` are one page."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return url.strip()
-    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/") if parts.netloc else url.strip()
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme or not rest or rest[0] in "/?#":  # no host: not a URL to cut
+        return url
+    return f"{scheme}://{rest.split('#', 1)[0].split('?', 1)[0]}".rstrip("/")
 
 
 def crawl_duplicates(articles: list[Article]) -> tuple[list[Article], list[tuple[Article, Article]]]:

@@ -13,7 +13,7 @@ overlaps of the candidates' n-gram sets; spans from the positions of the shared 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
@@ -142,12 +142,12 @@ def _pair_spans(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap, m
 
 
 @njit(cache=True)
-def _in_own_set(ngrams, owner, values, offsets):  # pragma: no cover - compiled
-    """For each n-gram, whether it is in its owner's sorted set ``values[offsets[o]:offsets[o + 1]]``."""
+def _in_own_set(ngrams, valid, owner, values, offsets):  # pragma: no cover - compiled
+    """For each valid n-gram, whether it is in its owner's sorted set ``values[offsets[o]:offsets[o + 1]]``."""
     out = np.zeros(ngrams.shape[0], dtype=np.bool_)
     for j in range(ngrams.shape[0]):
         lo, hi = offsets[owner[j]], offsets[owner[j] + 1]
-        if lo == hi:
+        if lo == hi or not valid[j]:
             continue
         k = lo + np.searchsorted(values[lo:hi], ngrams[j])
         out[j] = k < hi and values[k] == ngrams[j]
@@ -155,46 +155,71 @@ def _in_own_set(ngrams, owner, values, offsets):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _scan_postings(hashes, pages, articles, page_outlet, day, outlets, min_pages):  # pragma: no cover - compiled
-    """Over postings grouped by n-gram: which are their outlet's boilerplate (the n-gram is on
-    ``min_pages`` distinct pages of that outlet), and per n-gram the articles and days of the others."""
-    total = hashes.shape[0]
+def _scan_postings(keys, owner, page, page_outlet, day, min_pages, template_days, max_df):  # pragma: no cover
+    """Over sorted ``keys`` (n-gram << 32 | position in the sets): which positions are their outlet's
+    boilerplate (the n-gram is on ``min_pages`` distinct pages of that outlet), and the posting lists
+    (articles, starts, ends) of the rare n-grams: in 2 articles or more once the boilerplate is left
+    out, at most ``max_df``, on fewer than ``template_days`` days."""
+    total = keys.shape[0]
+    shift, low = np.uint64(32), np.uint64(0xFFFFFFFF)
+    lists = 0
+    listed = 0
+    start = 0
+    while start < total:  # first, bounds for the outputs: the n-grams in two sets or more
+        end = start + 1
+        while end < total and keys[end] >> shift == keys[start] >> shift:
+            end += 1
+        if end - start > 1:
+            lists += 1
+            listed += end - start
+        start = end
     boiler = np.zeros(total, dtype=np.bool_)
-    group_start = np.zeros(total, dtype=np.bool_)
-    df = np.zeros(total, dtype=np.int32)
-    days = np.zeros(total, dtype=np.int32)
-    count = np.zeros(outlets, dtype=np.int64)
+    articles = np.empty(listed, dtype=np.int32)
+    starts = np.empty(lists, dtype=np.int64)
+    ends = np.empty(lists, dtype=np.int64)
+    count = np.zeros(page_outlet.shape[0], dtype=np.int64)
     page_seen = np.full(page_outlet.shape[0], -1, dtype=np.int64)  # the last group that counted a page
     day_seen = np.full(day.max() + 1 if day.shape[0] else 1, -1, dtype=np.int64)
+    w = 0
+    g = 0
     start = 0
     while start < total:
         end = start + 1
-        while end < total and hashes[end] == hashes[start]:
+        while end < total and keys[end] >> shift == keys[start] >> shift:
             end += 1
-        group_start[start] = True
         if end - start == 1:
-            df[start], days[start] = 1, 1
             start = end
             continue
         for i in range(start, end):
-            if page_seen[pages[i]] != start:
-                page_seen[pages[i]] = start
-                count[page_outlet[pages[i]]] += 1
+            p = page[owner[keys[i] & low]]
+            if page_seen[p] != start:
+                page_seen[p] = start
+                count[page_outlet[p]] += 1
         kept = 0
         distinct = 0
         for i in range(start, end):
-            if count[page_outlet[pages[i]]] >= min_pages:
-                boiler[i] = True
+            position = keys[i] & low
+            a = owner[position]
+            if count[page_outlet[page[a]]] >= min_pages:
+                boiler[position] = True
                 continue
             kept += 1
-            if day_seen[day[articles[i]]] != start:
-                day_seen[day[articles[i]]] = start
+            if day_seen[day[a]] != start:
+                day_seen[day[a]] = start
                 distinct += 1
         for i in range(start, end):
-            count[page_outlet[pages[i]]] = 0
-        df[start], days[start] = kept, distinct
+            count[page_outlet[page[owner[keys[i] & low]]]] = 0
+        if 2 <= kept <= max_df and distinct < template_days:
+            starts[g] = w
+            for i in range(start, end):
+                position = keys[i] & low
+                if not boiler[position]:
+                    articles[w] = owner[position]
+                    w += 1
+            ends[g] = w
+            g += 1
         start = end
-    return boiler, group_start, df, days
+    return boiler, articles[:w].copy(), starts[:g].copy(), ends[:g].copy()
 
 
 class Matcher:
@@ -202,31 +227,30 @@ class Matcher:
 
     def __init__(self, articles: list[Article], opts: AuditOptions, profile: Profile, n: int) -> None:
         self.articles, self.opts, self.n, self.profile = articles, opts, n, profile
-        self.words: Words = words_of([a.text for a in articles], profile)
+        words = words_of([a.text for a in articles], profile)
+        self.ngrams, valid = ngram_hashes(words, n)
+        # Past the n-grams, a word's hash only finds the words that may begin a name: 32 bits do.
+        self.words: Words = replace(words, hashes=_high(words.hashes))
+        del words
         self.article_of = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(self.words.offsets))
-        hashes, valid = ngram_hashes(self.words, n)
-        self.ngrams = (hashes >> np.uint64(32)).astype(np.uint32)
-        del hashes  # 8 bytes a word: the 32-bit n-grams are what is kept
         sets, set_offsets = shingle_sets(*_compact(self.ngrams, valid, self.article_of, len(articles)))
         outlet_ids = {o: k for k, o in enumerate(sorted({a.outlet for a in articles}))}
         self.outlet_of = np.array([outlet_ids[a.outlet] for a in articles], dtype=np.int64)
-        in_boilerplate, self.rare_postings = self._postings(sets, set_offsets, profile)
-        set_owner = np.repeat(np.arange(len(articles)), np.diff(set_offsets))
+        set_owner = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(set_offsets))
+        in_boilerplate, self.rare_postings = self._postings(sets, set_owner, profile)
         boiler_offsets = _offsets(set_owner[in_boilerplate], len(articles))
-        positions = np.flatnonzero(valid)
-        hit = _in_own_set(self.ngrams[positions], self.article_of[positions], sets[in_boilerplate], boiler_offsets)
+        hit = _in_own_set(self.ngrams, valid, self.article_of, sets[in_boilerplate], boiler_offsets)
         self.starts_ngram = valid  # every n-gram, for the spans: all shared text is shown
-        self.valid = valid.copy()  # the n-grams that are evidence: not their outlet's boilerplate
-        self.valid[positions[hit]] = False
+        self.valid = valid & ~hit  # the n-grams that are evidence: not their outlet's boilerplate
         self.boilerplate = self._covered_by(~self.valid & valid)
         self.all_sets, self.all_offsets = sets, set_offsets
         self.sets = sets[~in_boilerplate]
         self.set_offsets = _offsets(set_owner[~in_boilerplate], len(articles))
         self.boilerplate_rows = self._boilerplate_rows(profile)
 
-    def _postings(self, sets: np.ndarray, offsets: np.ndarray, profile: Profile):
-        """Which entries of the sets are their outlet's boilerplate, and the posting lists of the rare
-        n-grams seen in 2 articles or more (articles, starts, ends).
+    def _postings(self, sets: np.ndarray, owner: np.ndarray, profile: Profile):
+        """Which entries of the ``sets`` (of articles ``owner``) are their outlet's boilerplate, and the
+        posting lists of the rare n-grams seen in 2 articles or more (articles, starts, ends).
 
         A page is an outlet's article with a title of its own: reposts under one title count once.
         """
@@ -236,27 +260,20 @@ class Matcher:
         page_outlet[page] = self.outlet_of
         day = np.array([int(a.published // 86400) for a in articles], dtype=np.int64)
         day -= day.min(initial=0)
-        owner = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(offsets))
         # Sorting (n-gram, position) keys is cheaper than an argsort of the n-grams.
         keys = (sets.astype(np.uint64) << np.uint64(32)) | np.arange(len(sets), dtype=np.uint64)
         keys.sort()
-        order = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
-        hashes, owner = (keys >> np.uint64(32)).astype(np.uint32), owner[order]
-        del keys
-        boiler, group_start, df, days = _scan_postings(
-            hashes, page[owner], owner, page_outlet, day, len(page_outlet), self.opts.boilerplate_min_pages
+        in_boilerplate, *rare = _scan_postings(
+            keys,
+            owner,
+            page,
+            page_outlet,
+            day,
+            self.opts.boilerplate_min_pages,
+            self.opts.template_days,
+            self.opts.max_df,
         )
-        in_boilerplate = np.zeros(len(sets), dtype=bool)
-        in_boilerplate[order[boiler]] = True
-        starts = np.flatnonzero(group_start)
-        common = (days[starts] >= self.opts.template_days) | (df[starts] > self.opts.max_df)
-        # rare postings, without the boilerplate ones, as contiguous lists
-        rare_group = np.repeat(~common & (df[starts] >= 2), np.diff(np.append(starts, len(hashes))))
-        keep = rare_group & ~boiler
-        kept_hashes = hashes[keep]
-        bounds = np.flatnonzero(np.concatenate(([True], kept_hashes[1:] != kept_hashes[:-1], [True])))
-        rare = (owner[keep], bounds[:-1], bounds[1:])
-        return in_boilerplate, rare
+        return in_boilerplate, tuple(rare)
 
     def _pages(self, profile: Profile) -> np.ndarray:
         """Each article's page number: one per outlet and normalized title (an untitled article is a page)."""
@@ -284,15 +301,15 @@ class Matcher:
         """``boilerplate.csv``: per outlet, each line that is mostly its boilerplate, on how many pages."""
         w, articles = self.words, self.articles
         rows: dict[tuple[str, str], tuple[set[int], str]] = {}
-        if not len(w.hashes):
+        if not len(w.starts):
             return []
         line_start = np.flatnonzero(
             np.concatenate(([True], (self.article_of[1:] != self.article_of[:-1]) | (w.lines[1:] != w.lines[:-1])))
         )
         share = np.add.reduceat(self.boilerplate.astype(np.int64), line_start) / np.diff(
-            np.append(line_start, len(w.hashes))
+            np.append(line_start, len(w.starts))
         )
-        line_end = np.append(line_start[1:], len(w.hashes))
+        line_end = np.append(line_start[1:], len(w.starts))
         for first, end in zip(line_start[share >= 0.8].tolist(), line_end[share >= 0.8].tolist(), strict=True):
             a = articles[int(self.article_of[first])]
             text = a.text[w.starts[first] : w.ends[end - 1]]
@@ -303,7 +320,7 @@ class Matcher:
 
     def positions_of(self, words: list[str]) -> Callable[[int], np.ndarray]:
         """A function giving, for an article, the character offsets where one of ``words`` stands."""
-        hit = _member(self.words.hashes, np.unique(words_of(words, self.profile).hashes))
+        hit = _member(self.words.hashes, np.unique(_high(words_of(words, self.profile).hashes)))
         return lambda a: self.words.starts[self.words.of(a)][hit[self.words.of(a)]]
 
     def candidates(self) -> tuple[np.ndarray, np.ndarray]:
@@ -417,6 +434,11 @@ def _member(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(wanted, values), len(wanted) - 1)
     return wanted[at] == values
+
+
+def _high(hashes: np.ndarray) -> np.ndarray:
+    """The high 32 bits of 64-bit hashes."""
+    return (hashes >> np.uint64(32)).astype(np.uint32)
 
 
 def _offsets(owner: np.ndarray, n: int) -> np.ndarray:

@@ -7,7 +7,9 @@ with the matched spans marked. No network, a few lines of script; Latin text is 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from html import escape
+from itertools import groupby
 
 from dedup.audit.model import Pair, Span
 from dedup.audit.origin import iso
@@ -167,15 +169,14 @@ def _page_name(number: int) -> str:
     return f"pairs/{number // PAIRS_PER_PAGE:03d}.html"
 
 
-def render_pages(pairs: list[Pair]) -> dict[str, str]:
-    """The static pages of pairs, by file name: pair ``k`` (1-based, as in the report) is on page ``k // 100``."""
-    pages: dict[str, list[str]] = {}
-    for number, p in enumerate(pairs, start=1):
-        pages.setdefault(_page_name(number), []).append(_pair(number, p))
+def render_pages(pairs: list[Pair]) -> Iterator[tuple[str, str]]:
+    """The static pages of pairs as (file name, page), one page at a time: pair ``k`` (1-based, as in
+    the report) is on page ``k // 100``."""
     back = "<p><a href='../report.html'>→ report.html</a></p>"
-    return {
-        name: f"{_head('dedup audit · pairs')}{back}{''.join(parts)}</body></html>" for name, parts in pages.items()
-    }
+    numbered = enumerate(pairs, start=1)
+    for name, group in groupby(numbered, key=lambda item: _page_name(item[0])):
+        parts = "".join(_pair(number, p) for number, p in group)
+        yield name, f"{_head('dedup audit · pairs')}{back}{parts}</body></html>"
 
 
 def render_report(summary: dict, pairs: list[Pair], matrix: list[list], boilerplate: list[list], clusters: list) -> str:

@@ -242,7 +242,7 @@ def _write(tmp: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptio
         render_report(summary, shown, matrix, matcher.boilerplate_rows, run.groups), encoding="utf-8"
     )
     (tmp / "pairs").mkdir()
-    for name, page in render_pages(shown).items():
+    for name, page in render_pages(shown):
         (tmp / name).write_text(page, encoding="utf-8")
     return summary
 
