@@ -11,11 +11,14 @@ a slower path, word by word, to the same result.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import pairwise
+from typing import TypeVar
 
 import numpy as np
 from numba import njit
@@ -24,6 +27,7 @@ from dedup.normalize import Profile, any_per_record, code_units, codepoints
 
 __all__ = ["Words", "ngram_hashes", "words_of"]
 
+_T = TypeVar("_T")
 _FNV64_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV64_PRIME = np.uint64(0x100000001B3)
 _DELETED = np.uint32(0xFFFFFFFF)
@@ -187,33 +191,41 @@ def _units(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return code_units("".join(texts)), offsets
 
 
+def _threads(tasks: list[Callable[[], _T]]) -> list[_T]:
+    """Run ``tasks`` on the machine's cores: threads suffice, the compiled scans release the GIL."""
+    with ThreadPoolExecutor(min(len(tasks), os.cpu_count() or 1) or 1) as pool:
+        return list(pool.map(lambda task: task(), tasks))
+
+
 def words_of(texts: Sequence[str], profile: Profile) -> Words:
     """The words of every text, normalized by ``profile`` and hashed, with their raw spans.
 
     Two passes over batches of texts (count, then fill arrays of the exact size), so that memory
-    holds the words and one batch, never the code points of every text at once."""
+    holds the words and a few batches, never the code points of every text at once."""
     lookup, unsafe = profile.char_table()
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     batches = _batches(lengths)
-    counts = np.zeros(len(texts), dtype=np.int64)
-    slow: dict[int, tuple[np.ndarray, ...]] = {}
-    seen: dict[str, list[str]] = {}
     none = np.zeros(0, dtype=np.int64)
-    for lo, hi in batches:
+
+    def count(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         cps, offsets = _units(texts[lo:hi])
         skip = any_per_record(unsafe, cps, np.diff(offsets))
-        counts[lo:hi] = _scan(cps, offsets, lookup, skip, none, *_empty(0))
-        for r in np.flatnonzero(skip).tolist():
-            slow[lo + r] = _slow_words(texts[lo + r], profile, lookup, seen)
-            counts[lo + r] = len(slow[lo + r][0])
+        return _scan(cps, offsets, lookup, skip, none, *_empty(0)), skip
+
+    counted = _threads([partial(count, lo, hi) for lo, hi in batches])
+    counts = np.concatenate([c for c, _ in counted]) if counted else np.zeros(0, dtype=np.int64)
+    skip = np.concatenate([k for _, k in counted]) if counted else np.zeros(0, dtype=np.bool_)
+    seen: dict[str, list[str]] = {}
+    slow = {r: _slow_words(texts[r], profile, lookup, seen) for r in np.flatnonzero(skip).tolist()}
+    counts[list(slow)] = [len(words[0]) for words in slow.values()]
     word_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(counts, out=word_offsets[1:])
     columns = _empty(int(word_offsets[-1]))
-    for lo, hi in batches:
-        cps, offsets = _units(texts[lo:hi])
-        skip = np.zeros(hi - lo, dtype=np.bool_)
-        skip[[r - lo for r in slow if lo <= r < hi]] = True
-        _scan(cps, offsets, lookup, skip, word_offsets[lo:hi], *columns)
+
+    def fill(lo: int, hi: int) -> None:
+        _scan(*_units(texts[lo:hi]), lookup, skip[lo:hi], word_offsets[lo:hi], *columns)
+
+    _threads([partial(fill, lo, hi) for lo, hi in batches])
     for r, lists in slow.items():
         for column, values in zip(columns, lists, strict=True):
             column[word_offsets[r] : word_offsets[r + 1]] = values

@@ -106,30 +106,42 @@ def _shared_runs(ngrams, valid, shared, n, gap, min_words):  # pragma: no cover 
 
 
 @njit(cache=True)
+def _intersect(sets, set_offsets, a, b, out):  # pragma: no cover - compiled
+    """The sorted n-grams sets ``a`` and ``b`` share, written into ``out``; how many."""
+    i, j, m = set_offsets[a], set_offsets[b], 0
+    while i < set_offsets[a + 1] and j < set_offsets[b + 1]:
+        if sets[i] == sets[j]:
+            out[m] = sets[i]
+            m += 1
+            i += 1
+            j += 1
+        elif sets[i] < sets[j]:
+            i += 1
+        else:
+            j += 1
+    return m
+
+
+@njit(cache=True)
+def _longest_sets(pairs, set_offsets):  # pragma: no cover - compiled
+    """The largest first set of ``pairs``: room for what two sets share."""
+    longest = 0
+    for x in range(pairs.shape[0]):
+        longest = max(longest, set_offsets[pairs[x, 0] + 1] - set_offsets[pairs[x, 0]])
+    return longest
+
+
+@njit(cache=True)
 def _pair_spans(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap, min_words, bound):  # pragma: no cover
     """:func:`_shared_runs` of both articles of every pair over the n-grams the two share: run word
     indexes (global) one after another, and how many runs each (pair, side) has."""
     firsts = np.empty(bound, dtype=np.int64)
     lasts = np.empty(bound, dtype=np.int64)
     counts = np.zeros((pairs.shape[0], 2), dtype=np.int64)
-    longest = 0
-    for x in range(pairs.shape[0]):
-        longest = max(longest, set_offsets[pairs[x, 0] + 1] - set_offsets[pairs[x, 0]])
-    shared = np.empty(longest, dtype=sets.dtype)
+    shared = np.empty(_longest_sets(pairs, set_offsets), dtype=sets.dtype)
     w = 0
     for x in range(pairs.shape[0]):
-        a, b = pairs[x, 0], pairs[x, 1]
-        i, j, m = set_offsets[a], set_offsets[b], 0
-        while i < set_offsets[a + 1] and j < set_offsets[b + 1]:
-            if sets[i] == sets[j]:
-                shared[m] = sets[i]
-                m += 1
-                i += 1
-                j += 1
-            elif sets[i] < sets[j]:
-                i += 1
-            else:
-                j += 1
+        m = _intersect(sets, set_offsets, pairs[x, 0], pairs[x, 1], shared)
         for side in range(2):
             r = pairs[x, side]
             lo, hi = word_offsets[r], word_offsets[r + 1]
@@ -139,6 +151,21 @@ def _pair_spans(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap, m
                 w += 1
             counts[x, side] = f.shape[0]
     return firsts[:w], lasts[:w], counts
+
+
+@njit(cache=True)
+def _pair_passages(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap, min_words):  # pragma: no cover
+    """For every pair, the words in the shorter of the two articles' longest runs of shared n-grams."""
+    out = np.zeros(pairs.shape[0], dtype=np.int64)
+    shared = np.empty(_longest_sets(pairs, set_offsets), dtype=sets.dtype)
+    for x in range(pairs.shape[0]):
+        m = _intersect(sets, set_offsets, pairs[x, 0], pairs[x, 1], shared)
+        longest = np.iinfo(np.int64).max
+        for side in range(2):
+            lo, hi = word_offsets[pairs[x, side]], word_offsets[pairs[x, side] + 1]
+            longest = min(longest, _shared_runs(ngrams[lo:hi], valid[lo:hi], shared[:m], n, gap, min_words)[2])
+        out[x] = longest
+    return out
 
 
 @njit(cache=True)
@@ -344,12 +371,24 @@ class Matcher:
         share = shared / np.maximum(np.minimum(size_a, size_b), 1)
         mostly_rare = rare * 2 >= shared
         passage_ngrams = self.opts.min_passage_words - self.n + 1
-        maybe = mostly_rare & ((share >= self.opts.min_containment) | (rare >= passage_ngrams))
-        kept = [
-            k
-            for k in np.flatnonzero(maybe).tolist()
-            if share[k] >= self.opts.min_containment or self._passage(int(pairs[k, 0]), int(pairs[k, 1]))
-        ]
+        contained = share >= self.opts.min_containment
+        maybe = mostly_rare & (contained | (rare >= passage_ngrams))
+        # Within one outlet, a shared passage is its own phrasing or template: only reposts count.
+        ask = np.flatnonzero(maybe & ~contained & (self.outlet_of[pairs[:, 0]] != self.outlet_of[pairs[:, 1]]))
+        longest = _pair_passages(
+            pairs[ask],
+            self.sets,
+            self.set_offsets,
+            self.ngrams,
+            self.valid,
+            self.words.offsets,
+            self.n,
+            _GAP,
+            _MIN_SPAN_WORDS,
+        )
+        passage = np.zeros(len(pairs), dtype=bool)
+        passage[ask] = longest >= self.opts.min_passage_words
+        kept = np.flatnonzero(maybe & (contained | passage)).tolist()
         chosen = pairs[kept]
         # The spans show all the text the two share, their outlets' boilerplate included.
         words = np.diff(self.words.offsets)
@@ -376,23 +415,6 @@ class Matcher:
             spans_a, spans_b = spans[cuts[2 * x] : cuts[2 * x + 1]], spans[cuts[2 * x + 1] : cuts[2 * x + 2]]
             out.append(Link(a, b, int(shared[k]), int(size_a[k]), int(size_b[k]), spans_a, spans_b))
         return out
-
-    def _passage(self, a: int, b: int) -> bool:
-        """Whether two articles of different outlets share a run of ``min_passage_words`` of evidence
-        (within one outlet, a shared passage is its own phrasing or template: only reposts count)."""
-        if self.outlet_of[a] == self.outlet_of[b]:
-            return False
-        evidence = np.intersect1d(self._set(a), self._set(b), assume_unique=True)
-        return min(self._longest(a, evidence), self._longest(b, evidence)) >= self.opts.min_passage_words
-
-    def _set(self, a: int) -> np.ndarray:
-        """Article ``a``'s evidence n-gram set (its outlet's boilerplate left out)."""
-        return self.sets[self.set_offsets[a] : self.set_offsets[a + 1]]
-
-    def _longest(self, a: int, shared: np.ndarray) -> int:
-        """Words in article ``a``'s longest run of evidence n-grams in ``shared``."""
-        part = self.words.of(a)
-        return int(_shared_runs(self.ngrams[part], self.valid[part], shared, self.n, _GAP, _MIN_SPAN_WORDS)[2])
 
     def paragraph_counts(self, a: int, spans: list[Span]) -> tuple[int, int]:
         """Paragraphs (lines) of article ``a`` at least half inside ``spans`` (matched), and the others
@@ -428,12 +450,16 @@ def _line_counts(starts, lines, boilerplate, spans):  # pragma: no cover - compi
     return matched, added
 
 
-def _member(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+@njit(cache=True)
+def _member(values, wanted):  # pragma: no cover - compiled
     """Which ``values`` are in sorted ``wanted`` (a binary search each: ``np.isin`` sorts both)."""
-    if not len(wanted):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(wanted, values), len(wanted) - 1)
-    return wanted[at] == values
+    out = np.zeros(values.shape[0], dtype=np.bool_)
+    if wanted.shape[0] == 0:
+        return out
+    for j in range(values.shape[0]):
+        k = np.searchsorted(wanted, values[j])
+        out[j] = k < wanted.shape[0] and wanted[k] == values[j]
+    return out
 
 
 def _high(hashes: np.ndarray) -> np.ndarray:
