@@ -11,23 +11,20 @@ a slower path, word by word, to the same result.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import pairwise
-from typing import TypeVar
 
 import numpy as np
 from numba import njit
 
 from dedup.normalize import Profile, any_per_record, code_units, codepoints
+from dedup.threads import in_threads
 
 __all__ = ["Words", "ngram_hashes", "words_of"]
 
-_T = TypeVar("_T")
 _FNV64_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV64_PRIME = np.uint64(0x100000001B3)
 _DELETED = np.uint32(0xFFFFFFFF)
@@ -191,12 +188,6 @@ def _units(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return code_units("".join(texts)), offsets
 
 
-def _threads(tasks: list[Callable[[], _T]]) -> list[_T]:
-    """Run ``tasks`` on the machine's cores: threads suffice, the compiled scans release the GIL."""
-    with ThreadPoolExecutor(min(len(tasks), os.cpu_count() or 1) or 1) as pool:
-        return list(pool.map(lambda task: task(), tasks))
-
-
 def words_of(texts: Sequence[str], profile: Profile) -> Words:
     """The words of every text, normalized by ``profile`` and hashed, with their raw spans.
 
@@ -212,7 +203,7 @@ def words_of(texts: Sequence[str], profile: Profile) -> Words:
         skip = any_per_record(unsafe, cps, np.diff(offsets))
         return _scan(cps, offsets, lookup, skip, none, *_empty(0)), skip
 
-    counted = _threads([partial(count, lo, hi) for lo, hi in batches])
+    counted = in_threads([partial(count, lo, hi) for lo, hi in batches])
     counts = np.concatenate([c for c, _ in counted]) if counted else np.zeros(0, dtype=np.int64)
     skip = np.concatenate([k for _, k in counted]) if counted else np.zeros(0, dtype=np.bool_)
     seen: dict[str, list[str]] = {}
@@ -225,7 +216,7 @@ def words_of(texts: Sequence[str], profile: Profile) -> Words:
     def fill(lo: int, hi: int) -> None:
         _scan(*_units(texts[lo:hi]), lookup, skip[lo:hi], word_offsets[lo:hi], *columns)
 
-    _threads([partial(fill, lo, hi) for lo, hi in batches])
+    in_threads([partial(fill, lo, hi) for lo, hi in batches])
     for r, lists in slow.items():
         for column, values in zip(columns, lists, strict=True):
             column[word_offsets[r] : word_offsets[r + 1]] = values

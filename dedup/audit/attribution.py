@@ -167,13 +167,11 @@ def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) 
         if len(lines) > 1 and len(last.split()) <= _TAG_WORDS:
             tag = _positional(_BYLINE_PARTS.split(last), names, own)
             found += [Found(o, "tag", last.strip(), (start, end)) for o in tag]
-    for match in _SENTENCES.finditer(article.text):
+    sentences = list(_SENTENCES.finditer(article.text))
+    holds = _holding(name_at, sentences)
+    for match, may_name in zip(sentences, holds, strict=True):
         sentence = match.group()
-        if not (
-            name_at is None
-            or _holds(name_at, match.start(), match.end())
-            or any(names.called(group) for group in BRACKETED.findall(sentence))
-        ):
+        if not (may_name or any(names.called(group) for group in BRACKETED.findall(sentence))):
             continue
         words = normalize(sentence).split()
         cues = [k for k, w in enumerate(words) if w in _CUE_FORMS]
@@ -185,10 +183,15 @@ def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) 
     return found
 
 
-def _holds(positions: np.ndarray, start: int, end: int) -> bool:
-    """Whether sorted ``positions`` has one in ``[start, end)``."""
-    k = int(np.searchsorted(positions, start))
-    return k < len(positions) and positions[k] < end
+def _holding(positions: np.ndarray | None, matches: list[re.Match]) -> list[bool]:
+    """For each match, whether sorted ``positions`` has one inside it (all true without positions)."""
+    if positions is None:
+        return [True] * len(matches)
+    if not len(positions):
+        return [False] * len(matches)
+    bounds = np.array([m.span() for m in matches], dtype=np.int64).reshape(-1, 2)
+    k = np.minimum(np.searchsorted(positions, bounds[:, 0]), len(positions) - 1)
+    return ((positions[k] >= bounds[:, 0]) & (positions[k] < bounds[:, 1])).tolist()
 
 
 def _covered(span: Span, spans: Iterable[Span]) -> float:

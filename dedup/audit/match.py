@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from numba import njit
@@ -22,6 +23,7 @@ from dedup.audit.model import Article, AuditOptions, Span
 from dedup.lsh import overlaps
 from dedup.normalize import Profile
 from dedup.shingle import shingle_sets
+from dedup.threads import in_threads
 from dedup.words import Words, ngram_hashes, words_of
 
 __all__ = ["Link", "Matcher"]
@@ -131,10 +133,15 @@ def _longest_sets(pairs, set_offsets):  # pragma: no cover - compiled
     return longest
 
 
-@njit(cache=True)
-def _pair_spans(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap, min_words, bound):  # pragma: no cover
+@njit(cache=True, nogil=True)
+def _pair_spans(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap, min_words):  # pragma: no cover
     """:func:`_shared_runs` of both articles of every pair over the n-grams the two share: run word
     indexes (global) one after another, and how many runs each (pair, side) has."""
+    bound = 0  # a run takes at least min(min_words, n + 1) words and a gap word
+    for x in range(pairs.shape[0]):
+        for side in range(2):
+            words = word_offsets[pairs[x, side] + 1] - word_offsets[pairs[x, side]]
+            bound += words // min(min_words, 1 + n) + 1
     firsts = np.empty(bound, dtype=np.int64)
     lasts = np.empty(bound, dtype=np.int64)
     counts = np.zeros((pairs.shape[0], 2), dtype=np.int64)
@@ -153,9 +160,10 @@ def _pair_spans(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap, m
     return firsts[:w], lasts[:w], counts
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pair_passages(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap, min_words):  # pragma: no cover
-    """For every pair, the words in the shorter of the two articles' longest runs of shared n-grams."""
+    """For every pair, the words in the shorter of the two articles' longest runs of shared n-grams
+    (a 1-tuple, as :func:`_on_halves` joins tuples)."""
     out = np.zeros(pairs.shape[0], dtype=np.int64)
     shared = np.empty(_longest_sets(pairs, set_offsets), dtype=sets.dtype)
     for x in range(pairs.shape[0]):
@@ -165,7 +173,7 @@ def _pair_passages(pairs, sets, set_offsets, ngrams, valid, word_offsets, n, gap
             lo, hi = word_offsets[pairs[x, side]], word_offsets[pairs[x, side] + 1]
             longest = min(longest, _shared_runs(ngrams[lo:hi], valid[lo:hi], shared[:m], n, gap, min_words)[2])
         out[x] = longest
-    return out
+    return (out,)
 
 
 @njit(cache=True)
@@ -347,8 +355,13 @@ class Matcher:
 
     def positions_of(self, words: list[str]) -> Callable[[int], np.ndarray]:
         """A function giving, for an article, the character offsets where one of ``words`` stands."""
-        hit = _member(self.words.hashes, np.unique(_high(words_of(words, self.profile).hashes)))
-        return lambda a: self.words.starts[self.words.of(a)][hit[self.words.of(a)]]
+        wanted = np.unique(_high(words_of(words, self.profile).hashes))
+
+        def positions(a: int) -> np.ndarray:
+            part = self.words.of(a)
+            return self.words.starts[part][_member(self.words.hashes[part], wanted)]
+
+        return positions
 
     def candidates(self) -> tuple[np.ndarray, np.ndarray]:
         """Article pairs ``(a, b)``, ``a < b``, sharing at least 3 rare n-grams, and how many they share."""
@@ -375,35 +388,16 @@ class Matcher:
         maybe = mostly_rare & (contained | (rare >= passage_ngrams))
         # Within one outlet, a shared passage is its own phrasing or template: only reposts count.
         ask = np.flatnonzero(maybe & ~contained & (self.outlet_of[pairs[:, 0]] != self.outlet_of[pairs[:, 1]]))
-        longest = _pair_passages(
-            pairs[ask],
-            self.sets,
-            self.set_offsets,
-            self.ngrams,
-            self.valid,
-            self.words.offsets,
-            self.n,
-            _GAP,
-            _MIN_SPAN_WORDS,
-        )
+        longest = _on_halves(
+            _pair_passages, pairs[ask], self.sets, self.set_offsets, self.ngrams, self.valid, *self._run_rules()
+        )[0]
         passage = np.zeros(len(pairs), dtype=bool)
         passage[ask] = longest >= self.opts.min_passage_words
         kept = np.flatnonzero(maybe & (contained | passage)).tolist()
         chosen = pairs[kept]
         # The spans show all the text the two share, their outlets' boilerplate included.
-        words = np.diff(self.words.offsets)
-        bound = int((words[chosen] // min(_MIN_SPAN_WORDS, 1 + self.n) + 1).sum()) if len(kept) else 0
-        firsts, lasts, counts = _pair_spans(
-            chosen,
-            self.all_sets,
-            self.all_offsets,
-            self.ngrams,
-            self.starts_ngram,
-            self.words.offsets,
-            self.n,
-            _GAP,
-            _MIN_SPAN_WORDS,
-            bound,
+        firsts, lasts, counts = _on_halves(
+            _pair_spans, chosen, self.all_sets, self.all_offsets, self.ngrams, self.starts_ngram, *self._run_rules()
         )
         starts = self.words.starts[firsts].tolist()
         ends = self.words.ends[lasts].tolist()
@@ -415,6 +409,10 @@ class Matcher:
             spans_a, spans_b = spans[cuts[2 * x] : cuts[2 * x + 1]], spans[cuts[2 * x + 1] : cuts[2 * x + 2]]
             out.append(Link(a, b, int(shared[k]), int(size_a[k]), int(size_b[k]), spans_a, spans_b))
         return out
+
+    def _run_rules(self) -> tuple:
+        """What :func:`_shared_runs` needs besides the n-grams: word offsets, n, gap and shortest run."""
+        return self.words.offsets, self.n, _GAP, _MIN_SPAN_WORDS
 
     def paragraph_counts(self, a: int, spans: list[Span]) -> tuple[int, int]:
         """Paragraphs (lines) of article ``a`` at least half inside ``spans`` (matched), and the others
@@ -472,6 +470,14 @@ def _offsets(owner: np.ndarray, n: int) -> np.ndarray:
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=n), out=offsets[1:])
     return offsets
+
+
+def _on_halves(kernel: Callable, pairs: np.ndarray, *args: object) -> tuple[np.ndarray, ...]:
+    """``kernel(pairs, *args)`` (a compiled kernel that releases the GIL and returns a tuple of arrays)
+    on the two halves of ``pairs`` in two threads, outputs joined."""
+    half = len(pairs) // 2
+    parts = in_threads([partial(kernel, part, *args) for part in (pairs[:half], pairs[half:])])
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
 def _compact(ngrams: np.ndarray, valid: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
