@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import datetime, timezone
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from dedup.lsh import connected_components
 __all__ = ["clusters", "iso", "pairs_of"]
 
 
+@lru_cache(maxsize=1 << 16)  # each article's date is shown in several pairs
 def iso(seconds: float) -> str:
     """``seconds`` since the epoch as ISO 8601 in UTC; the bounds of ``datetime`` where it overflows."""
     try:

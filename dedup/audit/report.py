@@ -133,14 +133,23 @@ def _matrix(matrix: list[list]) -> str:
     )
 
 
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks for the span edges, escaped with the text in one call
+
+
 def _marked(text: str, spans: list[Span]) -> str:
     """``text`` escaped, with the matched ``spans`` in ``<mark>``."""
-    out, at = [], 0
+    if _OPEN in text or _CLOSE in text:  # the text uses the marks itself: escape piece by piece
+        out, at = [], 0
+        for a, b in spans:
+            out += [escape(text[at:a]), f"<mark>{escape(text[a:b])}</mark>"]
+            at = b
+        return "".join([*out, escape(text[at:])])
+    pieces, at = [], 0
     for a, b in spans:
-        out += [escape(text[at:a]), f"<mark>{escape(text[a:b])}</mark>"]
+        pieces += [text[at:a], _OPEN, text[a:b], _CLOSE]
         at = b
-    out.append(escape(text[at:]))
-    return "".join(out)
+    pieces.append(text[at:])
+    return escape("".join(pieces)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
 def _pair(number: int, p: Pair) -> str:

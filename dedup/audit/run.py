@@ -208,7 +208,8 @@ def _write(tmp: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptio
             for r in run.loaded.rejected
         ],
     )
-    (tmp / "clusters.json").write_text(json.dumps(run.groups, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    clusters = ",\n".join(json.dumps(g, ensure_ascii=False) for g in run.groups)  # a cluster a line
+    (tmp / "clusters.json").write_text(f"[\n{clusters}\n]\n", encoding="utf-8")
     summary = {
         "tool": "dedup",
         "input": str(input_path),
