@@ -136,14 +136,18 @@ def _dateline(line: str) -> tuple[list[str], int]:
     return parts, at
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    """Spans of the non-empty lines of ``text``."""
-    out, at = [], 0
-    for line in text.split("\n"):
-        if line.strip():
-            out.append((at, at + len(line)))
-        at += len(line) + 1
-    return out
+def _edge_lines(text: str) -> tuple[Span, Span] | None:
+    """Spans of the first and the last non-blank lines of ``text`` (None when all is blank)."""
+    body = text.strip()
+    if not body:
+        return None
+    first, last = len(text) - len(text.lstrip()), len(text.rstrip()) - 1
+
+    def line(at: int) -> Span:
+        end = text.find("\n", at)
+        return text.rfind("\n", 0, at) + 1, len(text) if end < 0 else end
+
+    return line(first), line(last)
 
 
 def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) -> list[Found]:
@@ -156,15 +160,15 @@ def found_in(article: Article, names: Names, name_at: np.ndarray | None = None) 
     found = [
         Found(o, "byline", article.byline, (0, 0)) for o in _positional(_BYLINE_PARTS.split(article.byline), names, own)
     ]
-    lines = _lines(article.text)
-    if lines:
-        start, end = lines[0]
+    edges = _edge_lines(article.text)
+    if edges:
+        (start, end), (last_start, last_end) = edges
         parts, length = _dateline(article.text[start:end])
         opening = article.text[start : start + length].strip()
         found += [Found(o, "dateline", opening, (start, start + length)) for o in _positional(parts, names, own)]
-        start, end = lines[-1]
+        start, end = last_start, last_end
         last = article.text[start:end]
-        if len(lines) > 1 and len(last.split()) <= _TAG_WORDS:
+        if last_start != edges[0][0] and len(last.split()) <= _TAG_WORDS:
             tag = _positional(_BYLINE_PARTS.split(last), names, own)
             found += [Found(o, "tag", last.strip(), (start, end)) for o in tag]
     sentences = list(_SENTENCES.finditer(article.text))
