@@ -153,3 +153,45 @@ def test_a_wire_credit_in_the_byline_signs_the_text_before_agencies_quoted_in_it
         "byline",
     )
     assert (pair["attribution"], pair["credited_outlet"]) == ("credited", "was")
+
+
+def test_a_lightly_edited_whole_copy_is_a_full_copy(tmp_path) -> None:
+    """One word in twelve replaced: most 5-grams break, but the matched spans hold the whole text."""
+    words = SOURCE["text"].split(" ")
+    edited = " ".join("كذلك" if k % 12 == 6 and w.strip() else w for k, w in enumerate(words))
+    (pair,) = _audit(tmp_path, [SOURCE, _copy(edited)]).values()
+    assert float(pair["containment"]) < 0.8
+    assert pair["extent"] == "full"
+
+
+def test_unsigned_texts_are_a_copy_only_when_nothing_says_otherwise(tmp_path) -> None:
+    """Neither article signs the text nor credits anyone: a verbatim copy is a copy; a third outlet
+    running it, or a "copy" holding text the source lacks, means both ran someone else's text."""
+    (pair,) = _audit(tmp_path, [SOURCE, _copy(SOURCE["text"])]).values()
+    assert (pair["relation"], pair["common_source_evidence"]) == ("copy", "verbatim")
+    more = next(a for a in ARTICLES if a["outlet"] not in (SOURCE["outlet"], "was") and len(a["text"].split()) > 100)
+    extra = " ".join(more["text"].split()[:60])
+    (pair,) = _audit(tmp_path, [SOURCE, _copy(f"{SOURCE['text']}\n{extra}")]).values()
+    assert (pair["relation"], pair["common_source_evidence"]) == ("shared_source", "copy_has_more")
+    third = {**_copy(SOURCE["text"], outlet="third", hours=9), "id": "third"}
+    pairs = _audit(tmp_path, [SOURCE, _copy(SOURCE["text"]), third])
+    assert {(p["relation"], p["common_source_evidence"]) for k, p in pairs.items() if SOURCE["id"] in k} == {
+        ("shared_source", "several_outlets")
+    }
+    assert {p["relation"] for p in pairs.values()} == {"shared_source"}  # the copies name the source alike
+
+
+def test_a_credit_to_an_agency_does_not_reach_its_item_days_later(tmp_path) -> None:
+    """The paper signs "واس", but the agency's item with the text is ten days later: its reissue."""
+    text = "\n".join(line for line in SOURCE["text"].split("\n") if "الوئام" not in line)  # no credit to the paper
+    paper = {**SOURCE, "author": "الرياض - واس", "text": text}
+    agency = {**_copy(text, outlet="was", hours=240), "id": "spa"}
+    (pair,) = _audit(tmp_path, [agency, paper]).values()
+    assert (pair["source_id"], pair["direction"]) == (SOURCE["id"], "dated")
+    assert (pair["relation"], pair["common_source"]) == ("shared_source", "was")
+
+
+def test_told_the_agency_is_a_credit(tmp_path) -> None:
+    told = "ورفض المسؤول في حديث لوكالة الصحافة الفرنسية التعليق على تفاصيل الخطة."
+    (pair,) = _audit(tmp_path, [SOURCE, _copy(f"{SOURCE['text']}\n{told}")]).values()
+    assert (pair["attribution"], pair["credited_outlet"], pair["credit_where"]) == ("credited", "afp", "text")

@@ -414,9 +414,10 @@ class Matcher:
         """What :func:`_shared_runs` needs besides the n-grams: word offsets, n, gap and shortest run."""
         return self.words.offsets, self.n, _GAP, _MIN_SPAN_WORDS
 
-    def paragraph_counts(self, a: int, spans: list[Span]) -> tuple[int, int]:
-        """Paragraphs (lines) of article ``a`` at least half inside ``spans`` (matched), and the others
-        that are not boilerplate (added): the same evidence as the spans."""
+    def taken(self, a: int, spans: list[Span]) -> tuple[int, int, int, int]:
+        """Paragraphs (lines) of article ``a`` at least half inside ``spans`` (matched), the others that
+        are not boilerplate (added), its words inside ``spans`` and all its words (boilerplate aside):
+        the same evidence as the spans, so a lightly edited copy counts as taken whole."""
         part = self.words.of(a)
         edges = np.array(spans, dtype=np.int64).reshape(-1, 2)
         return _line_counts(self.words.starts[part], self.words.lines[part], self.boilerplate[part], edges)
@@ -424,9 +425,9 @@ class Matcher:
 
 @njit(cache=True)
 def _line_counts(starts, lines, boilerplate, spans):  # pragma: no cover - compiled
-    """(lines at least half of whose words start inside ``spans``, other lines not all boilerplate),
-    over one article's words in text order."""
-    matched = added = 0
+    """(lines at least half of whose words start inside ``spans``, other lines not all boilerplate,
+    words inside ``spans`` and words, both boilerplate aside), over one article's words in text order."""
+    matched = added = covered = words = 0
     s = 0
     first = 0
     while first < starts.shape[0]:
@@ -436,16 +437,19 @@ def _line_counts(starts, lines, boilerplate, spans):  # pragma: no cover - compi
         while end < starts.shape[0] and lines[end] == lines[first]:
             while s < spans.shape[0] and spans[s, 1] <= starts[end]:
                 s += 1
-            if s < spans.shape[0] and spans[s, 0] <= starts[end]:
-                inside += 1
+            hit = s < spans.shape[0] and spans[s, 0] <= starts[end]
+            inside += hit
             boiler += boilerplate[end]
+            if not boilerplate[end]:
+                words += 1
+                covered += hit
             end += 1
         if inside * 2 >= end - first:
             matched += 1
         elif boiler < end - first:
             added += 1
         first = end
-    return matched, added
+    return matched, added, covered, words
 
 
 @njit(cache=True)

@@ -5,7 +5,7 @@ Direction, in order of evidence:
 - ``agency``: one side is a news agency's own item: the origin of its wire text, even when crawled
   later (up to two days: a later item is the agency's reissue);
 - ``in_text``: one side credits the other's outlet (byline, dateline, tag or credit sentence) and not
-  the reverse;
+  the reverse, the credited side dated at most two days after the one crediting it;
 - ``dated``: the earlier one is the source when the two differ by more than ``min_lag_hours``;
 - ``undetermined``: equal (or too close) dates and no text evidence; the first in the input is
   listed as the source.
@@ -16,8 +16,11 @@ both name it, the source names it, or the copy names a news agency; when a third
 shares text with both is signed by an agency (``neighbour``); when the shared text is an official
 statement, release or disclosure (``statement``), or the later article is signed by its own
 reporter or desk and names no third party (``own_byline``: on SaudiNewsNet, read by hand, these are
-papers writing up one release or briefing); ``copy`` otherwise (the later article signs nothing of
-its own), and whenever the copy names the source itself.
+papers writing up one release or briefing); ``copy`` when the copy names the source itself, or the
+source signs the text as its own and the copy signs nothing (``source_byline``). When neither signs
+nor credits, ``shared_source`` with an ``unnamed`` source if a third outlet ran the text
+(``several_outlets``) or the copy holds text the source lacks (``copy_has_more``) or differs
+otherwise (``unsigned``), ``copy`` only when it is the source's text and nothing else (``verbatim``).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ def iso(seconds: float) -> str:
 
 
 def _extent(containment: float, copy_share: float, threshold: float) -> Extent:
+    """How much was taken, from the shares of the source taken and of the copy made of source text
+    (each the larger of the n-gram share and the words inside the matched spans)."""
     if containment >= 0.8:
         return "full"
     if containment >= threshold:
@@ -63,8 +68,14 @@ def _orient(a: Article, b: Article, credits: dict[int, list[Found]], names: Name
     later = (a.published - b.published) if agency_a else (b.published - a.published)
     if agency_a != agency_b and later <= _AGENCY_DAYS * 86400:
         return (a, b, "agency") if agency_a else (b, a, "agency")
-    a_names_b = any(f.outlet == b.outlet for f in credits[a.index])
-    b_names_a = any(f.outlet == a.outlet for f in credits[b.index])
+    # A credit names the other's outlet, not necessarily this item: one dated more than two days
+    # after the article that credits it is that outlet's later text, not the source.
+    a_names_b = b.published - a.published <= _AGENCY_DAYS * 86400 and any(
+        f.outlet == b.outlet for f in credits[a.index]
+    )
+    b_names_a = a.published - b.published <= _AGENCY_DAYS * 86400 and any(
+        f.outlet == a.outlet for f in credits[b.index]
+    )
     if a_names_b != b_names_a:
         return (b, a, "in_text") if a_names_b else (a, b, "in_text")
     lag = b.published - a.published
@@ -73,12 +84,17 @@ def _orient(a: Article, b: Article, credits: dict[int, list[Found]], names: Name
     return a, b, "undetermined"
 
 
-# An official statement, press release or disclosure: both papers ran the issuer's text.
+# An official statement, press release, announcement or disclosure: both papers ran the issuer's text.
 _STATEMENT = re.compile(
-    r"\bبيان(?:ا|ها|ه|ات)?\b|تصريح صحفي|المتحدث الرسمي|المتحدث باسم|الناطق (?:الإعلامي|الرسمي|الاعلامي)"
-    r"|نسخة منه|على (?:موقع )?تداول|أعلنت شركة"
+    r"\b[وف]?(?:ب|ل|ك)?(?:ال|ل)?بيان(?:ا|ها|ه)?\b|تصريح صحفي|المتحدث (?:الرسمي|باسم|الإعلامي|الاعلامي)"
+    r"|الناطق (?:الإعلامي|الرسمي|الاعلامي)|نسخة منه|على (?:موقع )?تداول|العضو المنتدب"
+    r"|الرئيس التنفيذي (?:لشركة|للشركة|لمجموعة|للمجموعة|لبنك|للبنك)"
+    r"|(?<!\S)[وف]?(?:أعلن|أطلق|أصدر|دشن|دشّن)(?:ت)?(?!\S)"  # "أعلنت الشركة", "أطلقت شركة المياه": an announcement
 )
+_SIGNATURE_WORDS = re.compile(r"\w+")  # "سبق-الجوف:" is two words: outlet and place
 _AGENCY_DAYS = 2  # an agency item this much later than a paper's text is a reissue, not its origin
+_MORE_WORDS, _MORE_SHARE = 30, 0.2  # a copy with this much text of its own beyond the source's
+_VERBATIM_MORE = 0.1  # a copy with at most this share of its words outside the matched spans
 
 
 class _Evidence:
@@ -103,11 +119,14 @@ class _Evidence:
         "أبها - الجزيرة:", a dateline "ياسر الحربي – عين اليوم"), naming no outlet but its own."""
         signed = signature(self.articles[i])
         named = set(outlets_in_byline(signed, self.names))
-        return len(signed.split()) >= 2 and named <= {self.articles[i].outlet}
+        return len(_SIGNATURE_WORDS.findall(signed)) >= 2 and named <= {self.articles[i].outlet}
 
-    def relation(self, source: Article, copy: Article, own: list[Found], spans: list[Span]) -> tuple[str, str, str]:
+    def relation(
+        self, source: Article, copy: Article, own: list[Found], spans: list[Span], taken: int, more: int
+    ) -> tuple[str, str, str]:
         """(``copy`` or ``shared_source``, the common source or "", what says so); ``spans`` are the
-        source's characters that the copy shares."""
+        source's characters that the copy shares; ``taken`` and ``more``: the copy's words inside its
+        matched spans and outside them (boilerplate aside)."""
         if source.outlet in self.agencies:
             return "copy", "", "agency_item"  # the agency's own item and a copy of it
         if copy.outlet in self.agencies:  # the agency's later reissue of its own text
@@ -135,7 +154,16 @@ class _Evidence:
         if self.own_byline(copy.index):
             # The later one signs it as its own and credits nobody: on real news, a release both wrote up.
             return "shared_source", "statement", "own_byline"
-        return "copy", "", ""
+        if self.own_byline(source.index):  # the source signs the text as its own work, the copy nothing
+            return "copy", "", "source_byline"
+        # Neither signs the text nor credits anyone: only a verbatim copy says one took it from the other.
+        if {self.articles[t].outlet for t in third} - pair:  # a third outlet ran it too: sent to all
+            return "shared_source", "unnamed", "several_outlets"
+        if more >= _MORE_WORDS and more >= _MORE_SHARE * (more + taken):
+            return "shared_source", "unnamed", "copy_has_more"  # text the source lacks: not from it
+        if more <= _VERBATIM_MORE * (more + taken):
+            return "copy", "", "verbatim"  # the source's text and nothing else: a farm's copy
+        return "shared_source", "unnamed", "unsigned"  # two write-ups of one text: a release
 
 
 def pairs_of(
@@ -154,12 +182,13 @@ def pairs_of(
         copy_share = round(link.shared / max(size_c, 1), 4)
         jaccard = round(link.shared / max(size_s + size_c - link.shared, 1), 4)
         own = own_credits(credits[copy.index], spans_c)
-        relation, common, why = evidence.relation(source, copy, own, spans_s)
+        matched, added, taken_c, words_c = matcher.taken(copy.index, spans_c)
+        _, _, taken_s, words_s = matcher.taken(source.index, spans_s)
+        relation, common, why = evidence.relation(source, copy, own, spans_s, taken_c, words_c - taken_c)
         targets = {source.outlet, common} - {""}
         if common in names.agencies:
             targets.add("wires")  # "وكالات" credits the wire agencies, unnamed
         credit = credit_of(own, targets)
-        matched, added = matcher.paragraph_counts(copy.index, spans_c)
         out.append(
             Pair(
                 source,
@@ -167,7 +196,11 @@ def pairs_of(
                 containment,
                 copy_share,
                 jaccard,
-                _extent(containment, copy_share, opts.min_containment),
+                _extent(
+                    max(containment, taken_s / max(words_s, 1)),
+                    max(copy_share, taken_c / max(words_c, 1)),
+                    opts.min_containment,
+                ),
                 spans_s,
                 spans_c,
                 matched,
