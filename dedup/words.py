@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from dedup.normalize import Profile, any_per_record, code_units, codepoints
-from dedup.threads import in_threads
+from dedup.parallel import in_threads
 
 __all__ = ["Words", "ngram_hashes", "words_of"]
 

@@ -22,8 +22,8 @@ from numba import njit
 from dedup.audit.model import Article, AuditOptions, Span
 from dedup.lsh import overlaps
 from dedup.normalize import Profile
+from dedup.parallel import in_threads
 from dedup.shingle import shingle_sets
-from dedup.threads import in_threads
 from dedup.words import Words, ngram_hashes, words_of
 
 __all__ = ["Link", "Matcher"]

@@ -21,6 +21,7 @@ from dedup.audit.origin import clusters, iso, pairs_of
 from dedup.audit.report import render_pages, render_report
 from dedup.config import DedupConfig
 from dedup.normalize import get_profile
+from dedup.parallel import in_forks
 from dedup.textio import RunError, check_out, discard, for_spreadsheet, prepare_out, publish, write_csv
 
 __all__ = ["PAIR_COLUMNS", "run_audit"]
@@ -162,7 +163,9 @@ def run_audit(
             names = Names.build(((a.outlet, a.url) for a in articles), opts.outlet_names)
             linked = {i for link in links for i in (link.a, link.b)}
             may_name = matcher.positions_of(names.first_words())
-            credits = defaultdict(list, {i: found_in(articles[i], names, may_name(i)) for i in sorted(linked)})
+            ids = sorted(linked)
+            found = in_forks(lambda i: found_in(articles[i], names, may_name(i)), ids)
+            credits = defaultdict(list, zip(ids, found, strict=True))
         with stage("origin"):
             pairs = pairs_of(links, matcher, credits, names, opts)
             cross = [p for p in pairs if p.cross_outlet]
