@@ -7,14 +7,12 @@ with the matched spans marked. No network, a few lines of script; Latin text is 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from html import escape
-from itertools import groupby
 
 from dedup.audit.model import Pair, Span
 from dedup.audit.origin import iso
 
-__all__ = ["PAIRS_PER_PAGE", "render_pages", "render_report"]
+__all__ = ["PAIRS_PER_PAGE", "pages_of", "render_page", "render_report"]
 
 PAIRS_PER_PAGE = 100
 
@@ -178,14 +176,17 @@ def _page_name(number: int) -> str:
     return f"pairs/{number // PAIRS_PER_PAGE:03d}.html"
 
 
-def render_pages(pairs: list[Pair]) -> Iterator[tuple[str, str]]:
-    """The static pages of pairs as (file name, page), one page at a time: pair ``k`` (1-based, as in
-    the report) is on page ``k // 100``."""
+def pages_of(pairs: list[Pair]) -> int:
+    """How many static pages the pairs take: pair ``k`` (1-based, as in the report) is on page ``k // 100``."""
+    return len(pairs) // PAIRS_PER_PAGE + 1 if pairs else 0
+
+
+def render_page(pairs: list[Pair], page: int) -> tuple[str, str]:
+    """Static page ``page`` of the pairs: (file name, page)."""
+    first, end = max(page * PAIRS_PER_PAGE, 1), min((page + 1) * PAIRS_PER_PAGE, len(pairs) + 1)
+    parts = "".join(_pair(number, pairs[number - 1]) for number in range(first, end))
     back = "<p><a href='../report.html'>→ report.html</a></p>"
-    numbered = enumerate(pairs, start=1)
-    for name, group in groupby(numbered, key=lambda item: _page_name(item[0])):
-        parts = "".join(_pair(number, p) for number, p in group)
-        yield name, f"{_head('dedup audit · pairs')}{back}{parts}</body></html>"
+    return _page_name(first), f"{_head('dedup audit · pairs')}{back}{parts}</body></html>"
 
 
 def render_report(summary: dict, pairs: list[Pair], matrix: list[list], boilerplate: list[list], clusters: list) -> str:

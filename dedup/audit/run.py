@@ -18,7 +18,7 @@ from dedup.audit.match import Matcher
 from dedup.audit.model import Article, AuditOptions, Pair, Span
 from dedup.audit.names import AGENCIES, Names
 from dedup.audit.origin import clusters, iso, pairs_of
-from dedup.audit.report import render_pages, render_report
+from dedup.audit.report import pages_of, render_page, render_report
 from dedup.config import DedupConfig
 from dedup.normalize import get_profile
 from dedup.parallel import in_forks
@@ -246,8 +246,12 @@ def _write(tmp: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptio
         render_report(summary, shown, matrix, matcher.boilerplate_rows, run.groups), encoding="utf-8"
     )
     (tmp / "pairs").mkdir()
-    for name, page in render_pages(shown):
-        (tmp / name).write_text(page, encoding="utf-8")
+
+    def write_page(page: int) -> None:
+        name, html = render_page(shown, page)
+        (tmp / name).write_text(html, encoding="utf-8")
+
+    in_forks(write_page, range(pages_of(shown)), least=20)
     return summary
 
 
