@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -31,6 +32,13 @@ def in_threads(tasks: list[Callable[[], _T]]) -> list[_T]:
         return list(pool.map(lambda task: task(), tasks))
 
 
+def _worker_signals() -> None:
+    """A worker leaves Ctrl-C to its parent and dies quietly when the parent ends the pool (the
+    handlers the front end installed in the parent are not for it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_chunk(chunk: Sequence) -> list:
     assert _TASK is not None
     return [_TASK(item) for item in chunk]
@@ -48,7 +56,7 @@ def in_forks(task: Callable[[object], _T], items: Sequence, least: int = 1000) -
     chunks = [items[k : k + step] for k in range(0, len(items), step)]
     _TASK = task
     try:
-        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+        with multiprocessing.get_context("fork").Pool(len(chunks), initializer=_worker_signals) as pool:
             return [result for part in pool.map(_run_chunk, chunks) for result in part]
     finally:
         _TASK = None

@@ -18,7 +18,7 @@ from dedup.audit.model import Article, Credit, Span
 from dedup.audit.names import BRACKETED, Names, with_proclitics
 from dedup.normalize import normalize
 
-__all__ = ["Found", "credit_of", "found_in", "outlets_in_byline", "own_credits", "signature"]
+__all__ = ["Found", "credit_of", "found_in", "outlets_in_byline", "own_credits", "signature", "signed_by_person"]
 
 # Words that introduce a credit when an outlet is named within a few words after them.
 _CUES = (
@@ -100,6 +100,26 @@ def _positional(parts: Iterable[str], names: Names, own: str) -> list[str]:
             if outlet is not None and outlet != own and outlet not in found:
                 found.append(outlet)
     return found
+
+
+# Two-word places that sign a desk, not a reporter ("المدينة المنورة - واس" names no person).
+_PLACES = frozenset(
+    {
+        *("المدينة المنورة", "مكة المكرمة", "الجبيل الصناعية", "ينبع الصناعية", "حفر الباطن", "خميس مشيط"),
+        *("وادي الدواسر", "رأس تنورة", "أبو ظبي", "ابو ظبي", "الدار البيضاء", "شرم الشيخ"),
+    }
+)
+
+
+def signed_by_person(signed: str, names: Names) -> bool:
+    """Whether a signature names a person ("أحمد الجهني - جدة"), not only a desk: an outlet and a place
+    ("عكاظ (الرياض)", "الجزيرة - المحليات:", "«الاقتصادية» من الرياض"); a part of two words or more
+    that is neither an outlet nor a known two-word place is taken for a name."""
+    for part in _BYLINE_PARTS.split(BRACKETED.sub(lambda m: f" - {m.group(1)} - ", signed)):
+        words = " ".join(part.split())
+        if len(words.split()) >= 2 and words not in _PLACES and names.called(words) is None:
+            return True
+    return False
 
 
 def signature(article: Article) -> str:
@@ -207,10 +227,19 @@ def _covered(span: Span, spans: Iterable[Span]) -> float:
     return sum(max(0, min(span[1], b) - max(span[0], a)) for a, b in spans) / size
 
 
-def own_credits(found: list[Found], shared: list[Span]) -> list[Found]:
+def own_credits(found: list[Found], shared: list[Span], mostly_shared: bool = True) -> list[Found]:
     """The credits a copy gives in its own words: a body sentence counts only when at most half of it
-    is text ``shared`` with the source; bylines, datelines and tags always do."""
-    return [f for f in found if f.where != "text" or _covered(f.span, shared) < 0.5]
+    is text ``shared`` with the source, and, in a copy that is not ``mostly_shared`` (a round-up of
+    several items), only next to the shared text; bylines, datelines and tags always count."""
+    near = [(a - _CREDIT_REACH, b + _CREDIT_REACH) for a, b in shared]
+    return [
+        f
+        for f in found
+        if f.where != "text" or (_covered(f.span, shared) < 0.5 and (mostly_shared or _covered(f.span, near) > 0))
+    ]
+
+
+_CREDIT_REACH = 300  # characters: a credit sentence this close to the shared text is about it
 
 
 def credit_of(own: list[Found], targets: set[str]) -> Credit:

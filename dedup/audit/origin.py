@@ -16,11 +16,11 @@ both name it, the source names it, or the copy names a news agency; when a third
 shares text with both is signed by an agency (``neighbour``); when the shared text is an official
 statement, release or disclosure (``statement``), or the later article is signed by its own
 reporter or desk and names no third party (``own_byline``: on SaudiNewsNet, read by hand, these are
-papers writing up one release or briefing); ``copy`` when the copy names the source itself, or the
-source signs the text as its own and the copy signs nothing (``source_byline``). When neither signs
-nor credits, ``shared_source`` with an ``unnamed`` source if a third outlet ran the text
-(``several_outlets``) or the copy holds text the source lacks (``copy_has_more``) or differs
-otherwise (``unsigned``), ``copy`` only when it is the source's text and nothing else (``verbatim``).
+papers writing up one release or briefing); ``copy`` when the copy names the source itself. When
+the copy signs and credits nothing: ``shared_source`` with an ``unnamed`` source if a third outlet ran
+the text (``several_outlets``) or the copy holds text the source lacks (``copy_has_more``); ``copy``
+if a person signs the source (``source_byline``) or the copy is the source's text and nothing else,
+an hour later or more (``verbatim``); else ``shared_source`` (``unsigned``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dedup.audit.attribution import Found, credit_of, outlets_in_byline, own_credits, signature
+from dedup.audit.attribution import Found, credit_of, outlets_in_byline, own_credits, signature, signed_by_person
 from dedup.audit.match import Link, Matcher
 from dedup.audit.model import Article, AuditOptions, Extent, Pair, Span
 from dedup.audit.names import Names
@@ -95,6 +95,7 @@ _SIGNATURE_WORDS = re.compile(r"\w+")  # "سبق-الجوف:" is two words: outl
 _AGENCY_DAYS = 2  # an agency item this much later than a paper's text is a reissue, not its origin
 _MORE_WORDS, _MORE_SHARE = 30, 0.2  # a copy with this much text of its own beyond the source's
 _VERBATIM_MORE = 0.1  # a copy with at most this share of its words outside the matched spans
+_FARM_HOURS = 1  # and at least this much later: papers running one release come out within minutes
 
 
 class _Evidence:
@@ -154,16 +155,17 @@ class _Evidence:
         if self.own_byline(copy.index):
             # The later one signs it as its own and credits nobody: on real news, a release both wrote up.
             return "shared_source", "statement", "own_byline"
-        if self.own_byline(source.index):  # the source signs the text as its own work, the copy nothing
-            return "copy", "", "source_byline"
-        # Neither signs the text nor credits anyone: only a verbatim copy says one took it from the other.
+        # The copy signs nothing and credits nobody. Read by hand on SaudiNewsNet, such pairs of papers
+        # are mostly one release both ran: a copy needs the source's reporter or a farm's verbatim take.
         if {self.articles[t].outlet for t in third} - pair:  # a third outlet ran it too: sent to all
             return "shared_source", "unnamed", "several_outlets"
         if more >= _MORE_WORDS and more >= _MORE_SHARE * (more + taken):
             return "shared_source", "unnamed", "copy_has_more"  # text the source lacks: not from it
-        if more <= _VERBATIM_MORE * (more + taken):
-            return "copy", "", "verbatim"  # the source's text and nothing else: a farm's copy
-        return "shared_source", "unnamed", "unsigned"  # two write-ups of one text: a release
+        if self.own_byline(source.index) and signed_by_person(signature(source), self.names):
+            return "copy", "", "source_byline"  # the source's reporter wrote it; a desk also signs handouts
+        if more <= _VERBATIM_MORE * (more + taken) and copy.published - source.published >= _FARM_HOURS * 3600:
+            return "copy", "", "verbatim"  # the source's text and nothing else, taken later: a farm's copy
+        return "shared_source", "unnamed", "unsigned"  # two takes on one text: a release
 
 
 def pairs_of(
@@ -181,8 +183,8 @@ def pairs_of(
         containment = round(link.shared / max(size_s, 1), 4)
         copy_share = round(link.shared / max(size_c, 1), 4)
         jaccard = round(link.shared / max(size_s + size_c - link.shared, 1), 4)
-        own = own_credits(credits[copy.index], spans_c)
         matched, added, taken_c, words_c = matcher.taken(copy.index, spans_c)
+        own = own_credits(credits[copy.index], spans_c, taken_c * 2 >= words_c)
         _, _, taken_s, words_s = matcher.taken(source.index, spans_s)
         relation, common, why = evidence.relation(source, copy, own, spans_s, taken_c, words_c - taken_c)
         targets = {source.outlet, common} - {""}
