@@ -195,3 +195,16 @@ def test_told_the_agency_is_a_credit(tmp_path) -> None:
     told = "ورفض المسؤول في حديث لوكالة الصحافة الفرنسية التعليق على تفاصيل الخطة."
     (pair,) = _audit(tmp_path, [SOURCE, _copy(f"{SOURCE['text']}\n{told}")]).values()
     assert (pair["attribution"], pair["credited_outlet"], pair["credit_where"]) == ("credited", "afp", "text")
+
+
+def test_in_a_round_up_a_credit_far_from_the_shared_text_is_about_something_else(tmp_path) -> None:
+    """A round-up credits QNA for its first item; the paragraph it shares with the source is further on."""
+    papers = [a for a in ARTICLES if a["id"].startswith("snn-") and a["outlet"] not in (SOURCE["outlet"], "was")]
+    other = max(papers, key=lambda a: len(a["text"]))
+    qna = "وقالت وكالة الأنباء القطرية إن الوزير بحث مع نظيره سبل التعاون."
+    passage = " ".join(SOURCE["text"].split()[:60])
+    (pair,) = _audit(tmp_path, [SOURCE, _copy(f"{qna}\n{other['text']}\n{passage}")]).values()
+    assert (pair["attribution"], pair["credited_outlet"]) == ("uncredited", "")
+    near = _copy(f"{other['text']}\n{qna}\n{passage}")  # the credit next to the shared text is about it
+    (pair,) = _audit(tmp_path, [SOURCE, near]).values()
+    assert (pair["attribution"], pair["credited_outlet"]) == ("credited", "qna")  # its wire text, credited

@@ -18,7 +18,16 @@ from dedup.audit.model import Article, Credit, Span
 from dedup.audit.names import BRACKETED, Names, with_proclitics
 from dedup.normalize import normalize
 
-__all__ = ["Found", "credit_of", "found_in", "outlets_in_byline", "own_credits", "signature", "signed_by_person"]
+__all__ = [
+    "Found",
+    "about_shared",
+    "credit_of",
+    "found_in",
+    "outlets_in_byline",
+    "own_credits",
+    "signature",
+    "signed_by_person",
+]
 
 # Words that introduce a credit when an outlet is named within a few words after them.
 _CUES = (
@@ -70,6 +79,7 @@ _DATELINE_SEPARATORS = re.compile(r"(\s*[-–—ـ:]+\s*)")
 _LEADING_GROUP = re.compile(r"\s*" + BRACKETED.pattern)
 _CLOSES = re.compile(r"[)»\"”]\s*$")
 _NAME_WORDS = 4
+_CREDIT_REACH = 300  # characters: in a round-up, a credit sentence this close to the shared text is about it
 _TAG_WORDS = 8
 
 
@@ -227,19 +237,19 @@ def _covered(span: Span, spans: Iterable[Span]) -> float:
     return sum(max(0, min(span[1], b) - max(span[0], a)) for a, b in spans) / size
 
 
-def own_credits(found: list[Found], shared: list[Span], mostly_shared: bool = True) -> list[Found]:
+def own_credits(found: list[Found], shared: list[Span]) -> list[Found]:
     """The credits a copy gives in its own words: a body sentence counts only when at most half of it
-    is text ``shared`` with the source, and, in a copy that is not ``mostly_shared`` (a round-up of
-    several items), only next to the shared text; bylines, datelines and tags always count."""
+    is text ``shared`` with the source; bylines, datelines and tags always do."""
+    return [f for f in found if f.where != "text" or _covered(f.span, shared) < 0.5]
+
+
+def about_shared(found: list[Found], shared: list[Span], mostly_shared: bool) -> list[Found]:
+    """The credits of a copy that can be about the text it shares: all of them, but in a copy that is
+    not ``mostly_shared`` (a round-up of several items) a body sentence only next to the shared text."""
+    if mostly_shared:
+        return found
     near = [(a - _CREDIT_REACH, b + _CREDIT_REACH) for a, b in shared]
-    return [
-        f
-        for f in found
-        if f.where != "text" or (_covered(f.span, shared) < 0.5 and (mostly_shared or _covered(f.span, near) > 0))
-    ]
-
-
-_CREDIT_REACH = 300  # characters: a credit sentence this close to the shared text is about it
+    return [f for f in found if f.where != "text" or _covered(f.span, near) > 0]
 
 
 def credit_of(own: list[Found], targets: set[str]) -> Credit:

@@ -32,7 +32,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from dedup.audit.attribution import Found, credit_of, outlets_in_byline, own_credits, signature, signed_by_person
+from dedup.audit.attribution import (
+    Found,
+    about_shared,
+    credit_of,
+    outlets_in_byline,
+    own_credits,
+    signature,
+    signed_by_person,
+)
 from dedup.audit.match import Link, Matcher
 from dedup.audit.model import Article, AuditOptions, Extent, Pair, Span
 from dedup.audit.names import Names
@@ -123,9 +131,17 @@ class _Evidence:
         return len(_SIGNATURE_WORDS.findall(signed)) >= 2 and named <= {self.articles[i].outlet}
 
     def relation(
-        self, source: Article, copy: Article, own: list[Found], spans: list[Span], taken: int, more: int
+        self,
+        source: Article,
+        copy: Article,
+        about: list[Found],
+        own: list[Found],
+        spans: list[Span],
+        taken: int,
+        more: int,
     ) -> tuple[str, str, str]:
-        """(``copy`` or ``shared_source``, the common source or "", what says so); ``spans`` are the
+        """(``copy`` or ``shared_source``, the common source or "", what says so). ``about``: the copy's
+        credits that can be about the shared text, ``own`` those in its own words; ``spans``: the
         source's characters that the copy shares; ``taken`` and ``more``: the copy's words inside its
         matched spans and outside them (boilerplate aside)."""
         if source.outlet in self.agencies:
@@ -141,7 +157,7 @@ class _Evidence:
         pair = {source.outlet, copy.outlet}
         # A byline, dateline or tag that signs the text first (either side), then credits in the text.
         for where in (("byline", "dateline", "tag"), ("text",)):
-            copy_names = [f.outlet for f in self.credits[copy.index] if f.outlet not in pair and f.where in where]
+            copy_names = [f.outlet for f in about if f.outlet not in pair and f.where in where]
             source_names = [f.outlet for f in self.credits[source.index] if f.outlet not in pair and f.where in where]
             both = [o for o in source_names if o in copy_names]
             found = both or source_names or [o for o in copy_names if o in self.agencies]
@@ -184,9 +200,10 @@ def pairs_of(
         copy_share = round(link.shared / max(size_c, 1), 4)
         jaccard = round(link.shared / max(size_s + size_c - link.shared, 1), 4)
         matched, added, taken_c, words_c = matcher.taken(copy.index, spans_c)
-        own = own_credits(credits[copy.index], spans_c, taken_c * 2 >= words_c)
+        about = about_shared(credits[copy.index], spans_c, taken_c * 2 >= words_c)
+        own = own_credits(about, spans_c)
         _, _, taken_s, words_s = matcher.taken(source.index, spans_s)
-        relation, common, why = evidence.relation(source, copy, own, spans_s, taken_c, words_c - taken_c)
+        relation, common, why = evidence.relation(source, copy, about, own, spans_s, taken_c, words_c - taken_c)
         targets = {source.outlet, common} - {""}
         if common in names.agencies:
             targets.add("wires")  # "وكالات" credits the wire agencies, unnamed
