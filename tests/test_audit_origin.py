@@ -164,11 +164,22 @@ def test_a_lightly_edited_whole_copy_is_a_full_copy(tmp_path) -> None:
     assert pair["extent"] == "full"
 
 
-def test_unsigned_texts_are_a_copy_only_when_nothing_says_otherwise(tmp_path) -> None:
-    """Neither article signs the text nor credits anyone: a verbatim copy is a copy; a third outlet
-    running it, or a "copy" holding text the source lacks, means both ran someone else's text."""
+def test_an_uncredited_take_is_a_copy_only_on_an_outlet_that_takes_most_of_its_text(tmp_path) -> None:
+    """The copy credits nobody: on a farm (an outlet most of whose articles are others' earlier text)
+    it is a copy; on a paper with text of its own, or with a third outlet running it, or holding
+    text the source lacks, both ran someone else's text (a release, a wire, a contributor's piece)."""
     (pair,) = _audit(tmp_path, [SOURCE, _copy(SOURCE["text"])]).values()
-    assert (pair["relation"], pair["common_source_evidence"]) == ("copy", "verbatim")
+    assert (pair["relation"], pair["common_source_evidence"]) == ("copy", "republisher")
+    own = [
+        {**a, "outlet": "farm", "url": f"https://farm.example/{a['id']}"}
+        for a in ARTICLES
+        if a["id"].startswith("snn-") and a["outlet"] not in (SOURCE["outlet"], "was")
+    ][:2]
+    pairs = _audit(tmp_path, [SOURCE, _copy(SOURCE["text"]), *own])
+    assert (pairs[(SOURCE["id"], "copy")]["relation"], pairs[(SOURCE["id"], "copy")]["common_source"]) == (
+        "shared_source",
+        "unnamed",
+    )
     more = next(a for a in ARTICLES if a["outlet"] not in (SOURCE["outlet"], "was") and len(a["text"].split()) > 100)
     extra = " ".join(more["text"].split()[:60])
     (pair,) = _audit(tmp_path, [SOURCE, _copy(f"{SOURCE['text']}\n{extra}")]).values()

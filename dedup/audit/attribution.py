@@ -26,7 +26,6 @@ __all__ = [
     "outlets_in_byline",
     "own_credits",
     "signature",
-    "signed_by_person",
 ]
 
 # Words that introduce a credit when an outlet is named within a few words after them.
@@ -110,26 +109,6 @@ def _positional(parts: Iterable[str], names: Names, own: str) -> list[str]:
             if outlet is not None and outlet != own and outlet not in found:
                 found.append(outlet)
     return found
-
-
-# Two-word places that sign a desk, not a reporter ("المدينة المنورة - واس" names no person).
-_PLACES = frozenset(
-    {
-        *("المدينة المنورة", "مكة المكرمة", "الجبيل الصناعية", "ينبع الصناعية", "حفر الباطن", "خميس مشيط"),
-        *("وادي الدواسر", "رأس تنورة", "أبو ظبي", "ابو ظبي", "الدار البيضاء", "شرم الشيخ"),
-    }
-)
-
-
-def signed_by_person(signed: str, names: Names) -> bool:
-    """Whether a signature names a person ("أحمد الجهني - جدة"), not only a desk: an outlet and a place
-    ("عكاظ (الرياض)", "الجزيرة - المحليات:", "«الاقتصادية» من الرياض"); a part of two words or more
-    that is neither an outlet nor a known two-word place is taken for a name."""
-    for part in _BYLINE_PARTS.split(BRACKETED.sub(lambda m: f" - {m.group(1)} - ", signed)):
-        words = " ".join(part.split())
-        if len(words.split()) >= 2 and words not in _PLACES and names.called(words) is None:
-            return True
-    return False
 
 
 def signature(article: Article) -> str:

@@ -267,14 +267,15 @@ class Matcher:
         # Past the n-grams, a word's hash only finds the words that may begin a name: 32 bits do.
         self.words: Words = replace(words, hashes=_high(words.hashes))
         del words
-        self.article_of = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(self.words.offsets))
-        sets, set_offsets = shingle_sets(*_compact(self.ngrams, valid, self.article_of, len(articles)))
+        article_of = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(self.words.offsets))
+        sets, set_offsets = shingle_sets(*_compact(self.ngrams, valid, article_of, len(articles)))
         outlet_ids = {o: k for k, o in enumerate(sorted({a.outlet for a in articles}))}
         self.outlet_of = np.array([outlet_ids[a.outlet] for a in articles], dtype=np.int64)
         set_owner = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(set_offsets))
         in_boilerplate, self.rare_postings = self._postings(sets, set_owner, profile)
         boiler_offsets = _offsets(set_owner[in_boilerplate], len(articles))
-        hit = _in_own_set(self.ngrams, valid, self.article_of, sets[in_boilerplate], boiler_offsets)
+        hit = _in_own_set(self.ngrams, valid, article_of, sets[in_boilerplate], boiler_offsets)
+        del article_of
         self.starts_ngram = valid  # every n-gram, for the spans: all shared text is shown
         self.valid = valid & ~hit  # the n-grams that are evidence: not their outlet's boilerplate
         self.boilerplate = self._covered_by(~self.valid & valid)
@@ -325,12 +326,7 @@ class Matcher:
 
     def _covered_by(self, positions: np.ndarray) -> np.ndarray:
         """Words under an n-gram starting at one of ``positions`` (a mask over word positions)."""
-        marks = np.zeros(len(positions) + 1, dtype=np.int64)
-        starts = np.flatnonzero(positions)
-        ends = np.minimum(starts + self.n, self.words.offsets[1:][self.article_of[starts]])
-        np.add.at(marks, starts, 1)
-        np.add.at(marks, ends, -1)
-        return np.cumsum(marks[:-1]) > 0
+        return _under_ngrams(positions, self.words.offsets, self.n)
 
     def _boilerplate_rows(self, profile: Profile) -> list[list]:
         """``boilerplate.csv``: per outlet, each line that is mostly its boilerplate, on how many pages."""
@@ -339,14 +335,14 @@ class Matcher:
         if not len(w.starts):
             return []
         line_start = np.flatnonzero(
-            np.concatenate(([True], (self.article_of[1:] != self.article_of[:-1]) | (w.lines[1:] != w.lines[:-1])))
+            np.concatenate(([True], (w.lines[1:] != w.lines[:-1]) | _text_starts(w.offsets, len(w.starts))[1:]))
         )
-        share = np.add.reduceat(self.boilerplate.astype(np.int64), line_start) / np.diff(
+        share = np.add.reduceat(self.boilerplate, line_start, dtype=np.int32) / np.diff(
             np.append(line_start, len(w.starts))
         )
         line_end = np.append(line_start[1:], len(w.starts))
         for first, end in zip(line_start[share >= 0.8].tolist(), line_end[share >= 0.8].tolist(), strict=True):
-            a = articles[int(self.article_of[first])]
+            a = articles[int(np.searchsorted(w.offsets, first, side="right")) - 1]
             text = a.text[w.starts[first] : w.ends[end - 1]]
             pages, _ = rows.setdefault((a.outlet, profile.normalize(text)), (set(), text))
             pages.add(int(self.page[a.index]))
@@ -424,6 +420,19 @@ class Matcher:
 
 
 @njit(cache=True)
+def _under_ngrams(starts, offsets, n):  # pragma: no cover - compiled
+    """The words under an n-gram of ``n`` words starting where ``starts`` is set, within each text."""
+    out = np.zeros(starts.shape[0], dtype=np.bool_)
+    for r in range(offsets.shape[0] - 1):
+        end = offsets[r + 1]
+        for j in range(offsets[r], end):
+            if starts[j]:
+                for t in range(j, min(j + n, end)):
+                    out[t] = True
+    return out
+
+
+@njit(cache=True)
 def _line_counts(starts, lines, boilerplate, spans):  # pragma: no cover - compiled
     """(lines at least half of whose words start inside ``spans``, other lines not all boilerplate,
     words inside ``spans`` and words, both boilerplate aside), over one article's words in text order."""
@@ -462,6 +471,13 @@ def _member(values, wanted):  # pragma: no cover - compiled
         k = np.searchsorted(wanted, values[j])
         out[j] = k < wanted.shape[0] and wanted[k] == values[j]
     return out
+
+
+def _text_starts(offsets: np.ndarray, size: int) -> np.ndarray:
+    """A mask over ``size`` flat positions: where one of the texts (``offsets``) begins."""
+    mask = np.zeros(size, dtype=bool)
+    mask[offsets[:-1][offsets[:-1] < size]] = True
+    return mask
 
 
 def _high(hashes: np.ndarray) -> np.ndarray:
