@@ -19,8 +19,8 @@ reporter or desk and names no third party (``own_byline``: on SaudiNewsNet, read
 papers writing up one release or briefing); ``copy`` when the copy names the source itself. When
 the copy signs and credits nothing: ``shared_source`` with an ``unnamed`` source if a third outlet ran
 the text (``several_outlets``) or the copy holds text the source lacks (``copy_has_more``); ``copy``
-if a person signs the source (``source_byline``) or the copy is the source's text and nothing else,
-an hour later or more (``verbatim``); else ``shared_source`` (``unsigned``).
+if the copy's outlet is a republisher (most of its articles are others' earlier text); else
+``shared_source`` (``unsigned``).
 """
 
 from __future__ import annotations
