@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from numba import njit
 
 from dedup.config import LSHConfig
+from dedup.jit import njit
 
 __all__ = [
     "band_keys",
@@ -199,6 +199,24 @@ def _pair_overlaps(values, offsets, pairs):  # pragma: no cover - compiled
                     size_b[k] += 1
                     inter[k] += 1
     return inter, size_a, size_b
+
+
+@_pair_overlaps.twin
+def _pair_overlaps_numpy(
+    values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_pair_overlaps` in numpy: every pair's two runs laid side by side, keyed (pair, value), one sort."""
+    runs = pairs.reshape(-1)  # pair k's runs are entries 2k and 2k + 1
+    lengths = offsets[runs + 1] - offsets[runs]
+    entry = np.repeat(np.arange(len(runs)), lengths)
+    at = np.repeat(offsets[runs] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    keys = np.unique((entry.astype(np.uint64) << np.uint64(32)) | values[at])  # distinct (pair, side, value)
+    entry = (keys >> np.uint64(32)).astype(np.int64)
+    sizes = np.bincount(entry, minlength=len(runs)).reshape(-1, 2)
+    in_pair = (entry // 2).astype(np.uint64) << np.uint64(32) | (keys & np.uint64(0xFFFFFFFF))
+    shared, count = np.unique(in_pair, return_counts=True)
+    inter = np.bincount((shared[count == 2] >> np.uint64(32)).astype(np.int64), minlength=len(pairs))
+    return inter, sizes[:, 0], sizes[:, 1]
 
 
 def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:

@@ -14,7 +14,8 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 import pyarabic.araby as araby
-from numba import njit
+
+from dedup.jit import SMALL, njit
 
 __all__ = [
     "PROFILES",
@@ -234,9 +235,14 @@ class Profile:
         Equal to ``[self.normalize(t) for t in texts]``, with the translate table and
         whitespace collapsing done on one numpy array instead of per string.
         """
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        if lengths.sum() < SMALL:  # a page: text by text, with no lookup array to build and no loop to compile
+            normalized = [self.normalize(t) for t in texts]
+            offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, normalized), dtype=np.int64, count=len(texts)), out=offsets[1:])
+            return codepoints("".join(normalized)), offsets
         ops, _, unsafe = self._codepoint_plan
         raw = code_units("".join(texts))
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         redo = np.zeros(0, dtype=np.int64)
         redone: list[str] = []
         if ops:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from numba import njit
 
+from dedup.jit import njit
 from dedup.normalize import Profile, any_per_record, code_units, codepoints
 
 __all__ = ["Words", "ngram_hashes", "words_of"]

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from dedup.audit.model import Article, AuditOptions, Span
+from dedup.jit import njit
 from dedup.lsh import overlaps
 from dedup.normalize import Profile
 from dedup.shingle import shingle_sets

@@ -1,0 +1,59 @@
+"""Compiled loops that cost nothing until called: numba is imported, and each kernel compiled (or loaded
+from numba's cache), on its first call, so importing a module that defines kernels stays cheap.
+
+A kernel may have a numpy twin, bit-identical, that a small batch takes while the kernel is not compiled
+in this process: a page or a short file is done before numba would have loaded, and the first run after
+install waits for no compiler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import FunctionType
+from typing import Any
+
+__all__ = ["SMALL", "Kernel", "njit"]
+
+SMALL = 1 << 15  # elements (code points, tokens) below which a batch takes the numpy twin
+
+
+class Kernel:
+    """A function compiled with ``numba.njit(**options)`` on first call; kernels it calls are compiled with it."""
+
+    def __init__(self, fn: FunctionType, options: dict[str, Any]) -> None:
+        self.fn, self.options = fn, options
+        self.__doc__, self.__name__ = fn.__doc__, fn.__name__
+        self._compiled: Callable | None = None
+        self.numpy: Callable | None = None  # the numpy twin, if any
+
+    def twin(self, fn: Callable) -> Callable:
+        """Decorator: ``fn`` computes what this kernel computes, in numpy; it serves calls whose first argument
+        holds fewer than :data:`SMALL` elements until the kernel is compiled."""
+        self.numpy = fn
+        return fn
+
+    def compiled(self) -> Callable:
+        """The numba dispatcher; the kernels this one names are dispatchers in the globals it is compiled with."""
+        if self._compiled is None:
+            import numba
+
+            fn = self.fn
+            callees = {
+                name: fn.__globals__[name].compiled()
+                for name in fn.__code__.co_names
+                if isinstance(fn.__globals__.get(name), Kernel)
+            }
+            copy = FunctionType(fn.__code__, {**fn.__globals__, **callees}, fn.__name__, fn.__defaults__)
+            copy.__qualname__, copy.__module__, copy.__doc__ = fn.__qualname__, fn.__module__, fn.__doc__
+            self._compiled = numba.njit(**self.options)(copy)
+        return self._compiled
+
+    def __call__(self, *args: Any) -> Any:
+        if self.numpy is not None and self._compiled is None and len(args[0]) < SMALL:
+            return self.numpy(*args)
+        return self.compiled()(*args)
+
+
+def njit(**options: Any) -> Callable[[FunctionType], Kernel]:
+    """``numba.njit(**options)``, deferred to the kernel's first call."""
+    return lambda fn: Kernel(fn, options)
