@@ -31,6 +31,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dedup.config import DedupConfig
+from dedup.errors import ConfigError
 from dedup.lsh import connected_components
 from dedup.pipeline import Pipeline
 from dedup.records import (
@@ -68,11 +69,11 @@ class CorpusOptions:
 
     def __post_init__(self) -> None:
         if self.keep not in ("earliest", "longest", "first"):
-            raise ValueError(f"keep must be earliest, longest or first, got {self.keep!r}")
+            raise ConfigError(f"keep must be earliest, longest or first, got {self.keep!r}")
         if self.level not in ("document", "paragraph"):
-            raise ValueError(f"level must be document or paragraph, got {self.level!r}")
+            raise ConfigError(f"level must be document or paragraph, got {self.level!r}")
         if self.workers < 1 or self.batch_size < 1 or self.max_chars < 1:
-            raise ValueError("workers, batch size and max chars must be positive")
+            raise ConfigError("workers, batch size and max chars must be positive")
 
 
 # --- signing, in worker processes -------------------------------------------------------------

@@ -10,11 +10,12 @@ import html
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, reduce
 
 import numpy as np
 import pyarabic.araby as araby
 
+from dedup.errors import ConfigError
 from dedup.jit import SMALL, njit
 
 __all__ = [
@@ -96,17 +97,54 @@ _DIGITS = {0x0660 + d: str(d) for d in range(10)} | {0x06F0 + d: str(d) for d in
 
 @dataclass(frozen=True)
 class Step:
-    """One named normalization step: a character table, or a whole-string function."""
+    """One named normalization step: a character table (given, or what every character of some Unicode general
+    categories becomes), or a whole-string function."""
 
     name: str
     description: str
-    table: dict[int, str] | None = None
+    mapping: dict[int, str] | None = None
+    categories: tuple[tuple[str, ...], str] | None = None  # category prefixes, and what their characters become
+
+    @property
+    def table_step(self) -> bool:
+        """Whether this step maps characters one by one (else it is a whole-string function)."""
+        return self.mapping is not None or self.categories is not None
+
+    @cached_property
+    def table(self) -> dict[int, str] | None:
+        """The whole character table (None for a string step); built on first use, since categories need a
+        scan of every code point."""
+        if self.categories is None:
+            return self.mapping
+        prefixes, out = self.categories
+        return {ord(c): out for c in _category_chars(prefixes)}
+
+    def char(self, cp: int) -> str:
+        """What this table step makes of one character, without the whole table."""
+        if self.categories is None:
+            return self.mapping.get(cp, chr(cp))
+        prefixes, out = self.categories
+        return out if unicodedata.category(chr(cp)).startswith(prefixes) else chr(cp)
 
     def apply(self, text: str) -> str:
         """Apply this step alone (profiles merge table steps for speed)."""
-        if self.table is not None:
-            return text.translate(self.table)
-        return _STRING_STEPS[self.name](text)
+        return text.translate(_CharTable((self,))) if self.table_step else _STRING_STEPS[self.name](text)
+
+
+class _CharTable(dict):
+    """The ``str.translate`` table of consecutive table steps, filled a character at a time as texts meet them:
+    a page costs a few hundred lookups, not a scan of every code point."""
+
+    def __init__(self, steps: tuple[Step, ...]) -> None:
+        super().__init__()
+        self.steps = steps
+
+    def __missing__(self, cp: int) -> str:
+        out = chr(cp)
+        for step in self.steps:
+            out = "".join(step.char(ord(c)) for c in out)
+        self[cp] = out
+        return out
 
 
 def _unescape(text: str) -> str:
@@ -131,7 +169,7 @@ _STEP_LIST = [
     Step(
         "controls",
         "delete bidi, zero-width and other format controls (RLM, ZWNJ, BOM, soft hyphen)",
-        _delete(_category_chars(("Cf",))),
+        categories=(("Cf",), ""),
     ),
     Step("tashkeel", "delete diacritics: harakat, tanween, shadda, sukun, U+0670, Quranic marks", _delete(_TASHKEEL)),
     Step("tatweel", "delete tatweel (kashida) U+0640", _delete([araby.TATWEEL])),
@@ -139,7 +177,7 @@ _STEP_LIST = [
     Step(
         "punctuation",
         "Arabic and Latin punctuation and symbols to spaces (، ؛ ؟ « » “ ” ...)",
-        {ord(c): " " for c in _category_chars(("P", "S"))},
+        categories=(("P", "S"), " "),
     ),
     Step("alef_hamza", "fold hamza forms to plain letters: أ إ آ ٱ to ا, ؤ to و, ئ to ي", _ALEF_HAMZA),
     Step("alef_maqsura", "alef maqsura ى to yeh ي", {ord(araby.ALEF_MAKSURA): araby.YEH}),
@@ -165,18 +203,21 @@ class Profile:
         return f"{self.name}@{self.version}"
 
     @cached_property
-    def _plan(self) -> tuple:
-        """Steps in order, with adjacent table steps merged into one translate table."""
-        plan: list = []
+    def _runs(self) -> tuple[Step | tuple[Step, ...], ...]:
+        """Steps in order, adjacent table steps gathered into one tuple (they merge into one table)."""
+        runs: list = []
         for name in self.steps:
             step = STEPS[name]
-            if step.table is None:
-                plan.append(step.apply)
-            elif plan and isinstance(plan[-1], dict):
-                plan[-1] = _compose(plan[-1], step.table)
+            if step.table_step and runs and isinstance(runs[-1], tuple):
+                runs[-1] += (step,)
             else:
-                plan.append(dict(step.table))
-        return tuple(plan)
+                runs.append((step,) if step.table_step else step)
+        return tuple(runs)
+
+    @cached_property
+    def _plan(self) -> tuple:
+        """The steps as functions and translate tables filled on demand (see :class:`_CharTable`)."""
+        return tuple(_CharTable(run) if isinstance(run, tuple) else run.apply for run in self._runs)
 
     def normalize(self, text: str) -> str:
         """Normalize ``text``; idempotent, never raises on a ``str``."""
@@ -196,7 +237,9 @@ class Profile:
     def _codepoint_plan(self) -> tuple[tuple, np.ndarray, np.ndarray]:
         """String steps to run per text, a code point lookup array for the table, and the
         mask of code points whose text must go through the string steps (see :func:`_needs_string_steps`)."""
-        plan = list(self._plan)
+        plan = [
+            reduce(_compose, (s.table for s in run), {}) if isinstance(run, tuple) else run.apply for run in self._runs
+        ]
         if self.steps[-1] != "whitespace":
             raise ValueError(f"profile {self.name!r} must end with the whitespace step")
         plan.pop()
@@ -474,10 +517,10 @@ def get_profile(name: str) -> Profile:
     message listing the known ones."""
     base, at, version = name.partition("@")
     if base not in PROFILES:
-        raise ValueError(f"unknown normalization profile {name!r}; choose one of {', '.join(PROFILES)}")
+        raise ConfigError(f"unknown normalization profile {name!r}; choose one of {', '.join(PROFILES)}")
     profile = PROFILES[base]
     if at and version != str(profile.version):
-        raise ValueError(f"no normalization profile {name!r}: this dedup has {profile.tag}")
+        raise ConfigError(f"no normalization profile {name!r}: this dedup has {profile.tag}")
     return profile
 
 

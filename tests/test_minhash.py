@@ -1,12 +1,16 @@
+import hashlib
+
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.config import MinHashConfig, ShingleConfig
+from dedup import minhash, shingle
+from dedup.config import DedupConfig, MinHashConfig, ShingleConfig
 from dedup.minhash import MinHasher
 from dedup.normalize import normalize
+from dedup.pipeline import Pipeline
 from dedup.shingle import datasketch_hashfunc, hash_batch, shingles
 
 
@@ -65,3 +69,20 @@ def test_bad_settings_are_refused_with_a_reason() -> None:
         MinHashConfig(scheme="affine64")
     with pytest.raises(ValueError, match="num_perm"):
         MinHashConfig(num_perm=0)
+
+
+@pytest.mark.parametrize("path", ["numpy", "compiled"])
+def test_seed_article_signatures_golden_values(seed_text, path) -> None:
+    # Pinned (sha256 of the 45 × 128 uint32 signatures of the seed article's lines, default settings), on the
+    # numpy twins and on the compiled kernels: a change to the hash or the signing arithmetic fails here.
+    lines = seed_text.split("\n")
+    pipeline = Pipeline(DedupConfig())
+    run = (lambda kernel: kernel.numpy) if path == "numpy" else (lambda kernel: kernel.compiled())
+    cps, offsets = pipeline.profile.normalize_batch(lines)
+    hashes, hash_offsets = run(shingle._ngrams)(*run(shingle._units)(cps, offsets, True), 5)
+    signatures = np.full((len(lines), 128), pipeline.hasher.empty_value, dtype=np.uint32)
+    run(minhash._sign_affine32)(hashes, hash_offsets, pipeline.hasher.a, pipeline.hasher.b, signatures)
+    assert signatures[0, :6].tolist() == [399748907, 105969983, 708547243, 53801722, 624674328, 282774431]
+    digest = hashlib.sha256(signatures.tobytes()).hexdigest()
+    assert digest == "5edca32bfe5089d25f287cb93e75146492a29ac62921900535a093eae791c7f6"
+    assert np.array_equal(pipeline.sign(lines).signatures, signatures)
