@@ -1,9 +1,8 @@
 """Compiled loops that cost nothing until called: numba is imported, and each kernel compiled (or loaded
 from numba's cache), on its first call, so importing a module that defines kernels stays cheap.
 
-A kernel may have a numpy twin, bit-identical, that a small batch takes while the kernel is not compiled
-in this process: a page or a short file is done before numba would have loaded, and the first run after
-install waits for no compiler.
+A kernel may have a numpy twin, bit-identical, that small batches take: a page or a short file is done
+before numba would have loaded, and the first run after install waits for no compiler.
 """
 
 from __future__ import annotations
@@ -27,8 +26,8 @@ class Kernel:
         self.numpy: Callable | None = None  # the numpy twin, if any
 
     def twin(self, fn: Callable) -> Callable:
-        """Decorator: ``fn`` computes what this kernel computes, in numpy; it serves calls whose first argument
-        holds fewer than :data:`SMALL` elements until the kernel is compiled."""
+        """Decorator: ``fn`` computes what this kernel computes, in numpy; it serves the calls whose first argument
+        holds fewer than :data:`SMALL` elements."""
         self.numpy = fn
         return fn
 
@@ -49,7 +48,7 @@ class Kernel:
         return self._compiled
 
     def __call__(self, *args: Any) -> Any:
-        if self.numpy is not None and self._compiled is None and len(args[0]) < SMALL:
+        if self.numpy is not None and len(args[0]) < SMALL:
             return self.numpy(*args)
         return self.compiled()(*args)
 

@@ -6,11 +6,17 @@ because normalization runs on every record and is on the hot path.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import os
+import sys
 import unicodedata
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, reduce
+from importlib.util import cache_from_source
+from pathlib import Path
 
 import numpy as np
 import pyarabic.araby as araby
@@ -104,6 +110,12 @@ class Step:
     description: str
     mapping: dict[int, str] | None = None
     categories: tuple[tuple[str, ...], str] | None = None  # category prefixes, and what their characters become
+
+    @property
+    def single(self) -> bool:
+        """Whether this table step maps each character to at most one."""
+        outs = [self.categories[1]] if self.categories else list((self.mapping or {}).values())
+        return self.table_step and all(len(out) <= 1 for out in outs)
 
     @property
     def table_step(self) -> bool:
@@ -234,43 +246,42 @@ class Profile:
         return self._string_steps(text, self._plan)
 
     @cached_property
-    def _codepoint_plan(self) -> tuple[tuple, np.ndarray, np.ndarray]:
-        """String steps to run per text, a code point lookup array for the table, and the
-        mask of code points whose text must go through the string steps (see :func:`_needs_string_steps`)."""
-        plan = [
-            reduce(_compose, (s.table for s in run), {}) if isinstance(run, tuple) else run.apply for run in self._runs
-        ]
+    def _codepoint_plan(self) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
+        """String steps to run per text, the code point lookup array of the last table (see :meth:`char_table`),
+        the mask of code points whose text must go through the string steps (see :func:`_needs_string_steps`),
+        and the compiled pass's lookup array (see :meth:`_char_arrays`): stored, since they take a scan of
+        every code point."""
         if self.steps[-1] != "whitespace":
             raise ValueError(f"profile {self.name!r} must end with the whitespace step")
-        plan.pop()
-        lookup = _IDENTITY
-        if plan and isinstance(plan[-1], dict) and all(len(out) <= 1 for out in plan[-1].values()):
-            table = plan.pop()
-            lookup = _IDENTITY.copy()
-            for cp, out in table.items():
+        runs = list(self._runs[:-1])
+        last = runs.pop() if runs and isinstance(runs[-1], tuple) and all(s.single for s in runs[-1]) else ()
+        ops = tuple(reduce(_compose, (s.table for s in r), {}) if isinstance(r, tuple) else r.apply for r in runs)
+        return ops, *_stored(self.tag, lambda: self._char_arrays(ops, last))
+
+    def _char_arrays(self, ops: tuple, last: tuple[Step, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The lookup array of the table steps ``last`` (after the string steps ``ops``), the mask of code points
+        that need ``ops``, and the compiled pass's lookup: outputs that NFKC could compose carry ``_SUSPECT``."""
+        lookup = _IDENTITY.copy()
+        if last:
+            for cp, out in reduce(_compose, (s.table for s in last), {}).items():
                 lookup[cp] = ord(out) if out else _DELETED
-            _fold_single_characters(tuple(plan), lookup)
+            _fold_single_characters(ops, lookup)
         # Whitespace of every kind ends up as one space: map it to 32 here, so the compiled loop
         # tests one value instead of looking up a second table.
-        lookup = lookup.copy() if lookup is _IDENTITY else lookup
         kept = lookup != _DELETED
         lookup[kept & _SPACE_MASK[np.where(kept, lookup, 0)]] = 32
-        return tuple(plan), lookup, _needs_string_steps(tuple(plan), lookup)
+        unsafe = _needs_string_steps(ops, lookup)
+        marked = lookup.copy()
+        if "nfkc" in self.steps:
+            kept = lookup != _DELETED
+            marked[kept & _composable()[np.where(kept, lookup, 0)]] |= _SUSPECT
+        return lookup, unsafe, marked
 
     def char_table(self) -> tuple[np.ndarray, np.ndarray]:
         """What the profile does to each code point alone: its output (``0xFFFFFFFF``: deleted, 32: a
         space), and the mask of code points whose text needs the string steps (entities, NFKC)."""
-        _, lookup, unsafe = self._codepoint_plan
+        _, lookup, unsafe, _ = self._codepoint_plan
         return lookup, unsafe
-
-    @cached_property
-    def _pass_table(self) -> np.ndarray:
-        """The lookup table of the compiled pass: outputs that NFKC could compose carry the ``_SUSPECT`` bit."""
-        lookup = self._codepoint_plan[1].copy()
-        if "nfkc" in self.steps:
-            kept = lookup != _DELETED
-            lookup[kept & _composable()[np.where(kept, lookup, 0)]] |= _SUSPECT
-        return lookup
 
     def normalize_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Normalize many texts at once: UTF-32 code points of the results, and ``len+1`` offsets.
@@ -284,7 +295,7 @@ class Profile:
             offsets = np.zeros(len(texts) + 1, dtype=np.int64)
             np.cumsum(np.fromiter(map(len, normalized), dtype=np.int64, count=len(texts)), out=offsets[1:])
             return codepoints("".join(normalized)), offsets
-        ops, _, unsafe = self._codepoint_plan
+        ops, _, unsafe, marked = self._codepoint_plan
         raw = code_units("".join(texts))
         redo = np.zeros(0, dtype=np.int64)
         redone: list[str] = []
@@ -301,7 +312,7 @@ class Profile:
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
         suspect = np.zeros(len(texts), dtype=np.bool_)
         nfkc = "nfkc" in self.steps
-        _map_and_collapse(raw, lengths, alternate, redo, alt_lengths, self._pass_table, cps, offsets, suspect)
+        _map_and_collapse(raw, lengths, alternate, redo, alt_lengths, marked, cps, offsets, suspect)
         cps = cps[: offsets[-1]]
         if nfkc:
             # Rare: a deletion brought together what NFKC composes; redo those records exactly.
@@ -317,6 +328,41 @@ class Profile:
         for op in ops:
             text = text.translate(op) if isinstance(op, dict) else op(text)
         return text
+
+
+def _stored(tag: str, build: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`Profile._char_arrays` from a file beside this module's bytecode, or built and written there; the
+    file's name holds a digest of what the arrays depend on (this file, the Unicode and Python versions, the
+    step tables). Stored as the changes to the identity, a few kilobytes; a read-only install builds each time."""
+    source = [
+        Path(__file__).read_bytes(),
+        unicodedata.unidata_version,
+        sys.version,
+        repr([s.mapping for s in _STEP_LIST]),
+    ]
+    digest = hashlib.sha256(repr(source).encode()).hexdigest()[:16]
+    path = Path(cache_from_source(__file__)).with_name(f"normalize-{tag.replace('@', '-')}-{digest}.npz")
+    try:
+        with np.load(path) as stored:
+            lookup = _IDENTITY.copy()
+            lookup[stored["changed"]] = stored["to"]
+            marked = lookup.copy()
+            marked[stored["suspect"]] |= _SUSPECT
+            return lookup, np.unpackbits(stored["unsafe"], count=len(lookup)).astype(bool), marked
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # not written yet, or damaged: built again
+    lookup, unsafe, marked = build()
+    changed = np.flatnonzero(lookup != _IDENTITY)
+    arrays = {"changed": changed, "to": lookup[changed], "suspect": np.flatnonzero(marked != lookup)}
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            np.savez(handle, unsafe=np.packbits(unsafe), **arrays)
+        tmp.replace(path)
+    except OSError:
+        pass
+    return lookup, unsafe, marked
 
 
 def _replace_records(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,13 @@ def seed_text() -> str:
 def sample_texts() -> list[str]:
     with SAMPLE.open(encoding="utf-8") as handle:
         return [json.loads(line)["text"] for line in handle]
+
+
+@pytest.fixture(params=["numpy", "compiled"], scope="module")
+def kernels(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a test on the numpy paths that small batches take, and again with every batch on the compiled kernels."""
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "compiled":
+            patch.setattr("dedup.jit.SMALL", 0)
+            patch.setattr("dedup.normalize.SMALL", 0)
+        yield request.param

@@ -24,7 +24,9 @@ def _datasketch_signature(tokens: list[bytes], num_perm: int, scheme: str, hashf
 @pytest.mark.parametrize("scheme", ["affine32", "legacy"])
 @pytest.mark.parametrize("num_perm", [128, 256])
 @pytest.mark.parametrize("shingle", [ShingleConfig(), ShingleConfig(hash="sha1"), ShingleConfig(kind="char", n=4)])
-def test_signatures_equal_datasketch_on_real_arabic(seed_text, sample_texts, scheme, num_perm, shingle) -> None:
+def test_signatures_equal_datasketch_on_real_arabic(
+    seed_text, sample_texts, scheme, num_perm, shingle, kernels
+) -> None:
     texts = [normalize(t) for t in seed_text.split("\n") + sample_texts[:40]]
     hashes, offsets = hash_batch(texts, shingle)
     ours = MinHasher(MinHashConfig(num_perm=num_perm, scheme=scheme)).sign(hashes, offsets)
@@ -42,7 +44,7 @@ def test_signatures_equal_datasketch_on_real_arabic(seed_text, sample_texts, sch
     scheme=st.sampled_from(["affine32", "legacy"]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_signatures_equal_datasketch_on_any_token_hashes(records, scheme, seed) -> None:
+def test_signatures_equal_datasketch_on_any_token_hashes(records, scheme, seed, kernels) -> None:
     offsets = np.cumsum([0] + [len(r) for r in records])
     hashes = np.array([h for r in records for h in r], dtype=np.uint32)
     ours = MinHasher(MinHashConfig(num_perm=16, seed=seed, scheme=scheme)).sign(hashes, offsets)

@@ -106,7 +106,7 @@ def test_default_output_has_no_marks_controls_or_punctuation(text: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(texts=st.lists(ARABIC_HEAVY, max_size=6), profile=st.sampled_from(sorted(PROFILES)))
-def test_batch_normalization_equals_per_text(texts: list[str], profile: str) -> None:
+def test_batch_normalization_equals_per_text(texts: list[str], profile: str, kernels) -> None:
     cps, offsets = get_profile(profile).normalize_batch(texts)
     got = [cps[offsets[i] : offsets[i + 1]].tobytes().decode("utf-32-le", "surrogatepass") for i in range(len(texts))]
     assert got == [normalize(t, profile) for t in texts]
@@ -120,14 +120,14 @@ def test_batch_normalization_equals_per_text(texts: list[str], profile: str) -> 
         ["نص \U00010400 𐐨", "ﻻ"],  # astral letters that case folding maps
     ],
 )
-def test_batch_normalization_equals_per_text_above_the_basic_plane(texts: list[str]) -> None:
+def test_batch_normalization_equals_per_text_above_the_basic_plane(texts: list[str], kernels) -> None:
     for profile in sorted(PROFILES):
         cps, offsets = get_profile(profile).normalize_batch(texts)
         got = [cps[offsets[i] : offsets[i + 1]].tobytes().decode("utf-32-le") for i in range(len(texts))]
         assert got == [normalize(t, profile) for t in texts]
 
 
-def test_batch_normalization_on_the_seed_article(seed_text: str) -> None:
+def test_batch_normalization_on_the_seed_article(seed_text: str, kernels) -> None:
     lines = seed_text.split("\n")
     cps, offsets = get_profile("search").normalize_batch(lines)
     assert cps[offsets[41] : offsets[42]].tobytes().decode("utf-32-le") == normalize(lines[41])

@@ -30,7 +30,7 @@ def test_fast_hash_differs_for_reordered_words() -> None:
     kind=st.sampled_from(["word", "char"]),
     hash_name=st.sampled_from(["fast", "sha1"]),
 )
-def test_batch_hashes_equal_per_shingle_hashfunc(texts, n, kind, hash_name) -> None:
+def test_batch_hashes_equal_per_shingle_hashfunc(texts, n, kind, hash_name, kernels) -> None:
     cfg = ShingleConfig(kind=kind, n=n, hash=hash_name)
     texts = [" ".join(t.split()) for t in texts]
     hashes, offsets = hash_batch(texts, cfg)
@@ -41,7 +41,7 @@ def test_batch_hashes_equal_per_shingle_hashfunc(texts, n, kind, hash_name) -> N
     assert offsets.dtype == np.int64
 
 
-def test_fast_hash_golden_values() -> None:
+def test_fast_hash_golden_values(kernels) -> None:
     # Pinned: stored signatures and indexes depend on these numbers; a change here must change the hash version.
     hashes, offsets = hash_batch(["وزير الخارجية اسعد حسن الشيباني", "الاقتصاد"], ShingleConfig())
     assert (hashes.tolist(), offsets.tolist()) == ([1614902881, 1651544720], [0, 1, 2])
