@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from dedup.config import DedupConfig
 from dedup.errors import ConfigError
+from dedup.jit import compiled_only
 from dedup.lsh import connected_components
 from dedup.pipeline import Pipeline
 from dedup.records import (
@@ -176,9 +177,10 @@ class _Signer:
     def __init__(self, cfg: DedupConfig, opts: CorpusOptions) -> None:
         workers = opts.workers
         _init_worker(cfg, opts)
-        # Load the compiled kernels and build the normalization tables once, here: forked
+        # Load the compiled kernels and the normalization arrays once, here: forked
         # workers inherit them instead of each paying for it (about 0.3 s of CPU a process).
-        _sign_texts(["نص عربي قصير للتهيئة"])
+        with compiled_only():
+            _sign_texts(["نص عربي قصير للتهيئة"])
         self.pool = (
             ProcessPoolExecutor(workers, initializer=_init_pool_worker, initargs=(cfg, opts)) if workers > 1 else None
         )

@@ -7,13 +7,32 @@ before numba would have loaded, and the first run after install waits for no com
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import FunctionType
 from typing import Any
 
-__all__ = ["SMALL", "Kernel", "njit"]
+__all__ = ["SMALL", "Kernel", "compiled_only", "njit", "small"]
 
 SMALL = 1 << 15  # elements (code points, tokens) below which a batch takes the numpy twin
+_compiled_only = False
+
+
+def small(size: int) -> bool:
+    """Whether a batch of ``size`` elements takes the numpy paths."""
+    return size < SMALL and not _compiled_only
+
+
+@contextmanager
+def compiled_only() -> Iterator[None]:
+    """Within: every batch, whatever its size, takes the compiled kernels (to load them before a pool forks its
+    workers, or to test them)."""
+    global _compiled_only
+    before, _compiled_only = _compiled_only, True
+    try:
+        yield
+    finally:
+        _compiled_only = before
 
 
 class Kernel:
@@ -48,7 +67,7 @@ class Kernel:
         return self._compiled
 
     def __call__(self, *args: Any) -> Any:
-        if self.numpy is not None and len(args[0]) < SMALL:
+        if self.numpy is not None and small(len(args[0])):
             return self.numpy(*args)
         return self.compiled()(*args)
 

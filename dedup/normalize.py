@@ -22,7 +22,7 @@ import numpy as np
 import pyarabic.araby as araby
 
 from dedup.errors import ConfigError
-from dedup.jit import SMALL, njit
+from dedup.jit import njit, small
 
 __all__ = [
     "PROFILES",
@@ -290,7 +290,7 @@ class Profile:
         whitespace collapsing done on one numpy array instead of per string.
         """
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        if lengths.sum() < SMALL:  # a page: text by text, with no lookup array to build and no loop to compile
+        if small(lengths.sum()):  # a page: text by text, with no lookup array to build and no loop to compile
             normalized = [self.normalize(t) for t in texts]
             offsets = np.zeros(len(texts) + 1, dtype=np.int64)
             np.cumsum(np.fromiter(map(len, normalized), dtype=np.int64, count=len(texts)), out=offsets[1:])

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
+
+from dedup.jit import compiled_only
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEED = DATA / "seed_article.txt"
@@ -36,8 +39,5 @@ def sample_texts() -> list[str]:
 @pytest.fixture(params=["numpy", "compiled"], scope="module")
 def kernels(request: pytest.FixtureRequest) -> Iterator[str]:
     """Run a test on the numpy paths that small batches take, and again with every batch on the compiled kernels."""
-    with pytest.MonkeyPatch.context() as patch:
-        if request.param == "compiled":
-            patch.setattr("dedup.jit.SMALL", 0)
-            patch.setattr("dedup.normalize.SMALL", 0)
+    with compiled_only() if request.param == "compiled" else nullcontext():
         yield request.param
