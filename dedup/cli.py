@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from dedup.errors import ConfigError, DedupError
+from dedup.jit import skip_blas_probe
 
 if TYPE_CHECKING:
     from dedup.config import DedupConfig
@@ -606,6 +607,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (1 when any input failed, 2 for usage errors, 128 + the
     signal when stopped by SIGINT or SIGTERM)."""
     args = build_parser().parse_args(argv)
+    skip_blas_probe()
     before = signal.signal(signal.SIGTERM, _terminate)
     try:
         status = args.func(args)

@@ -7,20 +7,39 @@ before numba would have loaded, and the first run after install waits for no com
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FunctionType
 from typing import Any
 
-__all__ = ["SMALL", "Kernel", "compiled_only", "njit", "small"]
+__all__ = ["SMALL", "Kernel", "compiled_only", "njit", "skip_blas_probe", "small"]
 
 SMALL = 1 << 15  # elements (code points, tokens) below which a batch takes the numpy twin
 _compiled_only = False
+_probe_blas = True
 
 
 def small(size: int) -> bool:
     """Whether a batch of ``size`` elements takes the numpy paths."""
     return size < SMALL and not _compiled_only
+
+
+def skip_blas_probe() -> None:
+    """For a process that runs no numba linear algebra (the command line): numba's probe for a BLAS, which
+    imports scipy.linalg (as long as numba itself takes to import), is skipped when numba loads."""
+    global _probe_blas
+    _probe_blas = False
+
+
+def _import_numba() -> None:
+    if _probe_blas or "scipy" in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    sys.modules["scipy"] = None  # the probe's `import scipy.linalg.cython_blas` fails: numba notes no BLAS
+    try:
+        import numba.np.arraymath  # noqa: F401 - where the probe runs, once
+    finally:
+        del sys.modules["scipy"]
 
 
 @contextmanager
@@ -53,6 +72,7 @@ class Kernel:
     def compiled(self) -> Callable:
         """The numba dispatcher; the kernels this one names are dispatchers in the globals it is compiled with."""
         if self._compiled is None:
+            _import_numba()
             import numba
 
             fn = self.fn

@@ -89,3 +89,12 @@ def test_the_command_line_loads_no_numba_for_small_work(argv: list[str]) -> None
     assert "'numba'" not in loaded
     if "--help" in argv:
         assert "'numpy'" not in loaded
+
+
+def test_the_command_line_skips_numbas_blas_probe(tmp_path) -> None:
+    audit = ["audit", str(SEED.parent / "audit" / "articles.jsonl"), "--out", str(tmp_path / "out")]
+    loaded = _modules_after(
+        f"from dedup.cli import main\nmain({audit!r})\nimport numba.np.arraymath as m\nprint(m._HAVE_BLAS)"
+    )
+    assert "'numba'" in loaded
+    assert "'scipy'" not in loaded  # the probe imports scipy.linalg: as long as numba itself takes to load
