@@ -333,7 +333,7 @@ class Profile:
 def _stored(tag: str, build: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:meth:`Profile._char_arrays` from a file beside this module's bytecode, or built and written there; the
     file's name holds a digest of what the arrays depend on (this file, the Unicode and Python versions, the
-    step tables). Stored as the changes to the identity, a few kilobytes; a read-only install builds each time."""
+    step tables). Stored as changes to the identity and two bit masks (400 KB); a read-only install builds."""
     source = [
         Path(__file__).read_bytes(),
         unicodedata.unidata_version,
@@ -346,20 +346,24 @@ def _stored(tag: str, build: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.n
         with np.load(path) as stored:
             lookup = _IDENTITY.copy()
             lookup[stored["changed"]] = stored["to"]
+            unsafe, suspect = (np.unpackbits(stored[k], count=len(lookup)).astype(bool) for k in ("unsafe", "suspect"))
             marked = lookup.copy()
-            marked[stored["suspect"]] |= _SUSPECT
-            return lookup, np.unpackbits(stored["unsafe"], count=len(lookup)).astype(bool), marked
+            marked[suspect] |= _SUSPECT
+            return lookup, unsafe, marked
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         pass  # not written yet, or damaged: built again
     lookup, unsafe, marked = build()
     changed = np.flatnonzero(lookup != _IDENTITY)
-    arrays = {"changed": changed, "to": lookup[changed], "suspect": np.flatnonzero(marked != lookup)}
+    arrays = {"changed": changed, "to": lookup[changed], "suspect": np.packbits(marked != lookup)}
     try:
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as handle:
             np.savez(handle, unsafe=np.packbits(unsafe), **arrays)
         tmp.replace(path)
+        for stale in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.npz"):  # made by an earlier version
+            if stale != path:
+                stale.unlink(missing_ok=True)
     except OSError:
         pass
     return lookup, unsafe, marked

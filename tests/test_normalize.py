@@ -1,5 +1,9 @@
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
+import numpy as np
 import pyarabic.araby as araby
 import pytest
 from hypothesis import given, settings
@@ -138,3 +142,21 @@ def test_category_tables_cover_every_code_point() -> None:
     # normalize.py scans planes 0-1 and the tags block only; this Python's Unicode must agree.
     everything = {cp for cp in range(0x110000) if unicodedata.category(chr(cp)).startswith(("P", "S", "Cf"))}
     assert everything == set(STEPS["controls"].table) | set(STEPS["punctuation"].table)
+
+
+def test_the_stored_lookup_arrays_are_rebuilt_when_damaged(seed_text: str) -> None:
+    from importlib.util import cache_from_source
+
+    import dedup.normalize
+
+    check = (
+        "import sys\nfrom dedup.jit import compiled_only\nfrom dedup.normalize import get_profile, normalize\n"
+        "lines = sys.stdin.read().split('\\n')\nwith compiled_only():\n    cps, offsets = get_profile('search')"
+        ".normalize_batch(lines)\nassert cps.tobytes().decode('utf-32-le') == ''.join(map(normalize, lines))"
+    )
+    folder = Path(cache_from_source(dedup.normalize.__file__)).parent
+    subprocess.run([sys.executable, "-c", check], input=seed_text, text=True, check=True)  # stored, or built
+    (stored,) = folder.glob("normalize-search-1-*.npz")
+    stored.write_bytes(b"not an npz file")
+    subprocess.run([sys.executable, "-c", check], input=seed_text, text=True, check=True)  # built again
+    assert len(np.load(stored)["changed"]) > 1000
