@@ -70,7 +70,12 @@ def write_results(name: str, payload: dict) -> Path:
     """Write ``results/<name>.json`` (atomically) with the machine's description, and return its path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_1_5_15_min": os.getloadavg(),  # other work on the machine when the results were written
+        },
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **payload,
     }
