@@ -15,6 +15,7 @@ __all__ = [
     "candidate_pairs",
     "connected_components",
     "containment_of_pairs",
+    "distinct",
     "estimated_jaccard",
     "exact_jaccard",
     "jaccard_of_pairs",
@@ -105,7 +106,7 @@ def candidate_pairs(keys: np.ndarray, max_bucket_pairs: int = 64) -> np.ndarray:
     pairs = np.concatenate(found).astype(np.int64)
     pairs.sort(axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    codes = distinct(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([codes // n, codes % n], axis=1)
 
 
@@ -116,6 +117,12 @@ def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray, chunk: int = 65
         p = pairs[lo : lo + chunk]
         out[lo : lo + chunk] = (signatures[p[:, 0]] == signatures[p[:, 1]]).mean(axis=1)
     return out
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values: ``np.unique`` without the import of numpy.ma it makes (25 ms of a page's run)."""
+    out = np.sort(values)
+    return out[np.concatenate(([True], out[1:] != out[:-1]))] if len(out) else out
 
 
 def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -210,12 +217,13 @@ def _pair_overlaps_numpy(
     lengths = offsets[runs + 1] - offsets[runs]
     entry = np.repeat(np.arange(len(runs)), lengths)
     at = np.repeat(offsets[runs] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    keys = np.unique((entry.astype(np.uint64) << np.uint64(32)) | values[at])  # distinct (pair, side, value)
+    keys = distinct((entry.astype(np.uint64) << np.uint64(32)) | values[at])  # (pair, side, value)
     entry = (keys >> np.uint64(32)).astype(np.int64)
     sizes = np.bincount(entry, minlength=len(runs)).reshape(-1, 2)
     in_pair = (entry // 2).astype(np.uint64) << np.uint64(32) | (keys & np.uint64(0xFFFFFFFF))
-    shared, count = np.unique(in_pair, return_counts=True)
-    inter = np.bincount((shared[count == 2] >> np.uint64(32)).astype(np.int64), minlength=len(pairs))
+    in_pair.sort()  # a (pair, value) is there once per side that holds it
+    shared = in_pair[1:][in_pair[1:] == in_pair[:-1]]
+    inter = np.bincount((shared >> np.uint64(32)).astype(np.int64), minlength=len(pairs))
     return inter, sizes[:, 0], sizes[:, 1]
 
 
