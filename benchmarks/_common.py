@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 import zipfile
@@ -69,7 +70,12 @@ def write_results(name: str, payload: dict) -> Path:
     """Write ``results/<name>.json`` (atomically) with the machine's description, and return its path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_1_5_15_min": os.getloadavg(),  # other work on the machine when the results were written
+        },
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **payload,
     }
@@ -78,6 +84,14 @@ def write_results(name: str, payload: dict) -> Path:
     tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one process (GNU time's maximum resident set size)."""
+    start = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True, env=env, check=True)
+    seconds = time.perf_counter() - start
+    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
 def print_table(headers: list[str], rows: list[list]) -> None:

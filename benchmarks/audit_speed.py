@@ -21,19 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import print_table, saudinewsnet_jsonl, save_plot, write_results
+from _common import measure, print_table, saudinewsnet_jsonl, save_plot, write_results
 
 FLOOR = (
     "import json, sys\nwith open(sys.argv[1], encoding='utf-8') as f:\n    rows = [json.loads(line) for line in f]\n"
 )
-
-
-def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one process (GNU time's maximum resident set size)."""
-    start = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], capture_output=True, text=True, env=env, check=True)
-    seconds = time.perf_counter() - start
-    return seconds, int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
 def report_check(out: Path) -> dict:

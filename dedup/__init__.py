@@ -7,8 +7,10 @@ __version__ = "0.1.0"
 _PUBLIC = {  # name -> its module, imported on first use: `import dedup` alone loads no numba
     "PROFILES": "dedup.normalize",
     "AuditOptions": "dedup.audit",
+    "ConfigError": "dedup.errors",
     "CorpusOptions": "dedup.corpus",
     "DedupConfig": "dedup.config",
+    "DedupError": "dedup.errors",
     "LSHConfig": "dedup.config",
     "MinHashConfig": "dedup.config",
     "MinHasher": "dedup.minhash",

@@ -1,4 +1,4 @@
-"""The ``dedup`` command line: one subcommand per front end."""
+"""The ``dedup`` command line: one subcommand per front end, each importing only what it runs."""
 
 from __future__ import annotations
 
@@ -10,22 +10,16 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone, tzinfo
-from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
-from tqdm import tqdm
+from dedup.errors import ConfigError, DedupError
+from dedup.jit import skip_blas_probe
 
-from dedup.audit import AuditOptions, read_outlet_names, run_audit
-from dedup.config import DedupConfig
-from dedup.corpus import CorpusOptions, run_corpus
-from dedup.dates import parse_timezone
-from dedup.index import IndexFileError, SignatureIndex, stored_config
-from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
-from dedup.paragraphs import find_repeats
-from dedup.pipeline import Pipeline
-from dedup.records import FieldNames, FileError, Record, Rejected, batched, read_records
-from dedup.sources import input_files, unread_files
-from dedup.textio import InputError, RunError, atomic_write_text, read_text
+if TYPE_CHECKING:
+    from dedup.config import DedupConfig
+    from dedup.corpus import CorpusOptions
+    from dedup.records import FieldNames, FileError, Record, Rejected
 
 __all__ = ["main"]
 
@@ -46,11 +40,24 @@ _FLAGS = {
 }
 
 
+_T = TypeVar("_T")
+
+
+def _checked(args: argparse.Namespace, make: Callable[[], _T]) -> _T:
+    """The settings ``make`` builds; a bad one is a usage error of the command, before anything runs."""
+    try:
+        return make()
+    except ConfigError as err:
+        args.command_parser.error(str(err))
+
+
 def _profile(text: str) -> str:
     """The name of the profile ``text`` names (``search`` or ``search@1``); an unknown one is a usage error."""
+    from dedup.normalize import get_profile  # the tables load only when a profile is named
+
     try:
         return get_profile(text).name
-    except ValueError as err:
+    except ConfigError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
@@ -59,8 +66,8 @@ def _add_profile_arg(group: argparse._ActionsContainer) -> None:
         "--profile",
         type=_profile,
         metavar="NAME",
-        help=f"normalization profile: {', '.join(sorted(PROFILES))}, or its tag as --list-profiles prints it "
-        f"({get_profile(DEFAULT_PROFILE).tag}); default {DEFAULT_PROFILE}",
+        help="normalization profile, by name or by its tag as `dedup normalize --list-profiles` prints them "
+        "(default search)",
     )
 
 
@@ -86,6 +93,8 @@ def _add_pipeline_args(parser: argparse.ArgumentParser, heading: str = "matching
 
 def _config(args: argparse.Namespace, base: DedupConfig | None = None) -> DedupConfig:
     """``base`` (default settings if None) with the matching flags given on the command line."""
+    from dedup.config import DedupConfig
+
     base = base or DedupConfig()
     changes: dict[str, dict] = {"": {}, "shingle": {}, "minhash": {}, "lsh": {}}
     for dest, (section, name) in _FLAGS.items():
@@ -122,6 +131,8 @@ def _clean_clash(target: Path, name: str, inputs: Sequence[str], written: dict[P
 
 def _texts(names: Sequence[str], encoding: str, failed: list[str]) -> Iterator[tuple[str, str]]:
     """Each readable input with its text; each unreadable one gets its one-line reason and joins ``failed``."""
+    from dedup.textio import InputError, read_text
+
     for name in names:
         try:
             yield name, read_text(name, encoding, "--encoding")
@@ -131,12 +142,18 @@ def _texts(names: Sequence[str], encoding: str, failed: list[str]) -> Iterator[t
 
 
 def _cmd_paragraphs(args: argparse.Namespace) -> int:
-    pipeline = Pipeline(_config(args))
+    from dedup.paragraphs import find_repeats
+    from dedup.pipeline import Pipeline
+    from dedup.textio import atomic_write_text
+
+    pipeline = _checked(args, lambda: Pipeline(_config(args)))
     failed: list[str] = []
     written: dict[Path, str] = {}
-    # Many files on a terminal: a progress bar on standard error (the reports go to standard output).
-    quiet = len(args.files) < 2 or not sys.stderr.isatty()
-    texts = tqdm(_texts(args.files, args.encoding, failed), total=len(args.files), unit=" files", disable=quiet)
+    texts = _texts(args.files, args.encoding, failed)
+    if len(args.files) > 1 and sys.stderr.isatty():  # a progress bar on standard error; reports go to stdout
+        from tqdm import tqdm
+
+        texts = tqdm(texts, total=len(args.files), unit=" files")
     for name, text in texts:
         target = _clean_target(args.write_clean, name, len(args.files) > 1) if args.write_clean else None
         clash = _clean_clash(target, name, args.files, written) if target else None
@@ -157,6 +174,8 @@ def _cmd_paragraphs(args: argparse.Namespace) -> int:
 
 
 def _cmd_normalize(args: argparse.Namespace) -> int:
+    from dedup.normalize import DEFAULT_PROFILE, PROFILES, STEPS, get_profile
+
     if args.list_profiles:
         for profile in PROFILES.values():
             default = " (default)" if profile.name == DEFAULT_PROFILE else ""
@@ -175,15 +194,21 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
 
 
 def _cmd_corpus(args: argparse.Namespace) -> int:
-    opts = CorpusOptions(
-        keep=args.keep,
-        level=args.level,
-        workers=args.workers if args.workers is not None else os.cpu_count() or 1,
-        batch_size=args.batch_size,
-        max_chars=args.max_chars,
-        fields=_fields(args),
-        progress=sys.stderr.isatty(),
+    from dedup.corpus import CorpusOptions, run_corpus
+
+    opts = _checked(
+        args,
+        lambda: CorpusOptions(
+            keep=args.keep,
+            level=args.level,
+            workers=args.workers if args.workers is not None else os.cpu_count() or 1,
+            batch_size=args.batch_size,
+            max_chars=args.max_chars,
+            fields=_fields(args),
+            progress=sys.stderr.isatty(),
+        ),
     )
+    cfg = _checked(args, lambda: _config(args))
 
     def headline(manifest: dict) -> str:
         counts = dict(manifest["counts"])
@@ -195,11 +220,13 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
         return f"{args.input}: {listed} in {manifest['timings_s']['total']:.1f} s -> {args.out}"
 
     if args.engine == "spark":
-        return _summarize(lambda: _spark_corpus(args, opts), headline)
-    return _summarize(lambda: run_corpus(args.input, args.out, _config(args), opts), headline)
+        return _summarize(lambda: _spark_corpus(args, cfg, opts), headline)
+    return _summarize(lambda: run_corpus(args.input, args.out, cfg, opts), headline)
 
 
-def _spark_corpus(args: argparse.Namespace, opts: CorpusOptions) -> dict:
+def _spark_corpus(args: argparse.Namespace, cfg: DedupConfig, opts: CorpusOptions) -> dict:
+    from dedup.textio import RunError
+
     if args.input == "-" or args.input.rstrip("/").lower().endswith(".zip"):
         raise RunError(f"{args.input}: the Spark engine reads JSON Lines or Parquet; use --engine local for this")
     if args.date_format or args.timezone != timezone.utc:
@@ -209,7 +236,7 @@ def _spark_corpus(args: argparse.Namespace, opts: CorpusOptions) -> dict:
     except ImportError:
         raise RunError("the Spark engine needs PySpark: pip install 'arabic-dedup[spark]'") from None
     conf = dict(item.split("=", 1) for item in args.spark_conf)
-    return run_corpus_spark(args.input, args.out, _config(args), opts, args.spark_master, conf)
+    return run_corpus_spark(args.input, args.out, cfg, opts, args.spark_master, conf)
 
 
 def _spark_setting(text: str) -> str:
@@ -227,6 +254,8 @@ def _warn_unread(names: list[str]) -> None:
 
 def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
     """Run a front end; print its headline, its rejections by kind and its unreadable files; the exit status."""
+    from dedup.textio import RunError
+
     try:
         manifest = run()
     except RunError as err:
@@ -246,8 +275,12 @@ def _summarize(run: Callable[[], dict], headline: Callable[[dict], str]) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    def run() -> dict:
-        opts = AuditOptions(
+    from dedup.audit import AuditOptions, read_outlet_names, run_audit
+
+    cfg = _checked(args, lambda: _config(args))
+    checked = _checked(
+        args,
+        lambda: AuditOptions(
             min_containment=args.min_containment,
             min_passage_words=args.min_passage_words,
             boilerplate_min_pages=args.boilerplate_pages,
@@ -260,9 +293,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             byline_field=args.byline_field,
             encoding=args.encoding,
             fields=_fields(args),
-            outlet_names=read_outlet_names(args.outlet_names) if args.outlet_names else (),
-        )
-        return run_audit(args.input, args.out, _config(args), opts, progress=sys.stderr.isatty())
+        ),
+    )
+
+    def run() -> dict:
+        names = read_outlet_names(args.outlet_names) if args.outlet_names else ()
+        opts = replace(checked, outlet_names=names)
+        return run_audit(args.input, args.out, cfg, opts, progress=sys.stderr.isatty())
 
     def headline(summary: dict) -> str:
         counts, credit, relation = summary["counts"], summary["attribution"], summary["relation"]
@@ -279,12 +316,16 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _report(item: Rejected | FileError) -> None:
+    from dedup.records import Rejected
+
     reason = f"rejected line {item.line}: {item.reason}" if isinstance(item, Rejected) else str(item)
     print(f"dedup: {reason}", file=sys.stderr)
 
 
 def _fields(args: argparse.Namespace) -> FieldNames:
     """The input fields the command line names, and how its dates are written (``index`` reads none)."""
+    from dedup.records import FieldNames
+
     return FieldNames(
         id=args.id_field,
         text=args.text_field,
@@ -296,6 +337,9 @@ def _fields(args: argparse.Namespace) -> FieldNames:
 
 def _corpus_records(args: argparse.Namespace) -> Iterator[list[Record]]:
     """Batches of usable records of ``args.input``; rejected rows and unreadable files are reported on stderr."""
+    from dedup.records import batched, read_records
+    from dedup.sources import input_files, unread_files
+
     fields = _fields(args)
     files = input_files(args.input)
     _warn_unread(unread_files(args.input))
@@ -303,8 +347,12 @@ def _corpus_records(args: argparse.Namespace) -> Iterator[list[Record]]:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
+    from dedup.index import IndexFileError, SignatureIndex, stored_config
+    from dedup.records import FileError
+
     try:
-        index = SignatureIndex(args.db, _config(args, stored_config(args.db)), create=args.action == "add")
+        cfg = _checked(args, lambda: _config(args, stored_config(args.db)))
+        index = SignatureIndex(args.db, cfg, create=args.action == "add")
         added = matched = 0
         for batch in _corpus_records(args):
             ids, texts = [r.id for r in batch], [r.text for r in batch]
@@ -342,6 +390,8 @@ def _add_input_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _timezone(text: str) -> tzinfo:
+    from dedup.dates import parse_timezone
+
     try:
         return parse_timezone(text)
     except ValueError as err:
@@ -379,14 +429,22 @@ def _add_run_args(parser: argparse.ArgumentParser, input_help: str) -> None:
     parser.add_argument("--out", required=True, help="output folder (replaced atomically at the end)")
 
 
-def _version() -> str:
-    """The installed package's version, or the source tree's when it is not installed."""
-    try:
-        return metadata.version("arabic-dedup")
-    except metadata.PackageNotFoundError:
-        from dedup import __version__
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, or the source tree's when it is not installed; read only
+    when asked for (``importlib.metadata`` is slow to import)."""
 
-        return __version__
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("arabic-dedup")
+        except metadata.PackageNotFoundError:
+            from dedup import __version__ as version
+        print(f"{parser.prog} {version}")
+        parser.exit()
 
 
 class _Subcommand(argparse.ArgumentParser):
@@ -404,7 +462,7 @@ class _Subcommand(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="dedup", description="Near-duplicate detection for Arabic text.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Subcommand)
 
     para = sub.add_parser("paragraphs", help="find repeated paragraphs inside each document")
@@ -549,13 +607,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (1 when any input failed, 2 for usage errors, 128 + the
     signal when stopped by SIGINT or SIGTERM)."""
     args = build_parser().parse_args(argv)
+    skip_blas_probe()
     before = signal.signal(signal.SIGTERM, _terminate)
     try:
         status = args.func(args)
         sys.stdout.flush()  # a full device fails here, where it is reported, not while exiting
         return status
-    except ValueError as err:
-        args.command_parser.error(str(err))  # a bad setting: the usage of the command it was given to
+    except DedupError as err:  # found during the run: not a usage error, whatever its kind
+        print(f"dedup: {err}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 1
     except OSError as err:  # a full disk, a read-only folder, standard output on a full device

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from dedup.errors import ConfigError
 from dedup.normalize import DEFAULT_PROFILE, get_profile
 
 __all__ = ["DedupConfig", "LSHConfig", "MinHashConfig", "ShingleConfig"]
@@ -12,7 +13,7 @@ __all__ = ["DedupConfig", "LSHConfig", "MinHashConfig", "ShingleConfig"]
 
 def _check(ok: bool, message: str) -> None:
     if not ok:
-        raise ValueError(message)
+        raise ConfigError(message)
 
 
 @dataclass(frozen=True)

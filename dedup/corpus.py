@@ -31,6 +31,8 @@ import numpy as np
 from tqdm import tqdm
 
 from dedup.config import DedupConfig
+from dedup.errors import ConfigError
+from dedup.jit import compiled_only
 from dedup.lsh import connected_components
 from dedup.pipeline import Pipeline
 from dedup.records import (
@@ -68,11 +70,11 @@ class CorpusOptions:
 
     def __post_init__(self) -> None:
         if self.keep not in ("earliest", "longest", "first"):
-            raise ValueError(f"keep must be earliest, longest or first, got {self.keep!r}")
+            raise ConfigError(f"keep must be earliest, longest or first, got {self.keep!r}")
         if self.level not in ("document", "paragraph"):
-            raise ValueError(f"level must be document or paragraph, got {self.level!r}")
+            raise ConfigError(f"level must be document or paragraph, got {self.level!r}")
         if self.workers < 1 or self.batch_size < 1 or self.max_chars < 1:
-            raise ValueError("workers, batch size and max chars must be positive")
+            raise ConfigError("workers, batch size and max chars must be positive")
 
 
 # --- signing, in worker processes -------------------------------------------------------------
@@ -175,9 +177,10 @@ class _Signer:
     def __init__(self, cfg: DedupConfig, opts: CorpusOptions) -> None:
         workers = opts.workers
         _init_worker(cfg, opts)
-        # Load the compiled kernels and build the normalization tables once, here: forked
+        # Load the compiled kernels and the normalization arrays once, here: forked
         # workers inherit them instead of each paying for it (about 0.3 s of CPU a process).
-        _sign_texts(["نص عربي قصير للتهيئة"])
+        with compiled_only():
+            _sign_texts(["نص عربي قصير للتهيئة"])
         self.pool = (
             ProcessPoolExecutor(workers, initializer=_init_pool_worker, initargs=(cfg, opts)) if workers > 1 else None
         )

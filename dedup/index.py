@@ -17,6 +17,7 @@ from urllib.parse import quote
 import numpy as np
 
 from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
+from dedup.errors import DedupError
 from dedup.lsh import band_keys
 from dedup.normalize import get_profile
 from dedup.pipeline import Pipeline, SignedBatch
@@ -26,7 +27,7 @@ __all__ = ["IndexFileError", "Match", "SignatureIndex", "config_from_description
 _SCHEMA = 2
 
 
-class IndexFileError(Exception):
+class IndexFileError(DedupError):
     """The index file cannot be used as asked; ``str()`` says why."""
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from dedup.config import MinHashConfig
+from dedup.jit import njit
 from dedup.shingle import fmix32
 
 if TYPE_CHECKING:
@@ -50,6 +50,27 @@ def _sign_legacy(hashes, offsets, a, b, out):  # pragma: no cover - compiled
                 v = ((a[k] * h + b[k]) % _MERSENNE) & _MAX32
                 if v < row[k]:
                     row[k] = v
+
+
+@_sign_affine32.twin
+def _sign_affine32_numpy(
+    hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray
+) -> None:
+    """:func:`_sign_affine32` in numpy: a tokens × permutations array (wrapping uint32), then minima per record."""
+    _least_per_record(fmix32.fn(hashes)[:, None] * a + b, offsets, out)
+
+
+@_sign_legacy.twin
+def _sign_legacy_numpy(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """:func:`_sign_legacy` in numpy: a tokens × permutations array (wrapping uint64), then minima per record."""
+    _least_per_record(((hashes.astype(np.uint64)[:, None] * a + b) % _MERSENNE) & _MAX32, offsets, out)
+
+
+def _least_per_record(values: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
+    """Lower each row of ``out`` to the column minima of its record's rows of ``values``."""
+    nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
+    if len(nonempty):  # a record's rows are contiguous, and empty records lie between none of them
+        out[nonempty] = np.minimum(out[nonempty], np.minimum.reduceat(values, offsets[nonempty], axis=0))
 
 
 class MinHasher:

@@ -6,15 +6,23 @@ because normalization runs on every record and is on the hot path.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import os
+import sys
 import unicodedata
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, reduce
+from importlib.util import cache_from_source
+from pathlib import Path
 
 import numpy as np
 import pyarabic.araby as araby
-from numba import njit
+
+from dedup.errors import ConfigError
+from dedup.jit import njit, small
 
 __all__ = [
     "PROFILES",
@@ -95,17 +103,60 @@ _DIGITS = {0x0660 + d: str(d) for d in range(10)} | {0x06F0 + d: str(d) for d in
 
 @dataclass(frozen=True)
 class Step:
-    """One named normalization step: a character table, or a whole-string function."""
+    """One named normalization step: a character table (given, or what every character of some Unicode general
+    categories becomes), or a whole-string function."""
 
     name: str
     description: str
-    table: dict[int, str] | None = None
+    mapping: dict[int, str] | None = None
+    categories: tuple[tuple[str, ...], str] | None = None  # category prefixes, and what their characters become
+
+    @property
+    def single(self) -> bool:
+        """Whether this table step maps each character to at most one."""
+        outs = [self.categories[1]] if self.categories else list((self.mapping or {}).values())
+        return self.table_step and all(len(out) <= 1 for out in outs)
+
+    @property
+    def table_step(self) -> bool:
+        """Whether this step maps characters one by one (else it is a whole-string function)."""
+        return self.mapping is not None or self.categories is not None
+
+    @cached_property
+    def table(self) -> dict[int, str] | None:
+        """The whole character table (None for a string step); built on first use, since categories need a
+        scan of every code point."""
+        if self.categories is None:
+            return self.mapping
+        prefixes, out = self.categories
+        return {ord(c): out for c in _category_chars(prefixes)}
+
+    def char(self, cp: int) -> str:
+        """What this table step makes of one character, without the whole table."""
+        if self.categories is None:
+            return self.mapping.get(cp, chr(cp))
+        prefixes, out = self.categories
+        return out if unicodedata.category(chr(cp)).startswith(prefixes) else chr(cp)
 
     def apply(self, text: str) -> str:
         """Apply this step alone (profiles merge table steps for speed)."""
-        if self.table is not None:
-            return text.translate(self.table)
-        return _STRING_STEPS[self.name](text)
+        return text.translate(_CharTable((self,))) if self.table_step else _STRING_STEPS[self.name](text)
+
+
+class _CharTable(dict):
+    """The ``str.translate`` table of consecutive table steps, filled a character at a time as texts meet them:
+    a page costs a few hundred lookups, not a scan of every code point."""
+
+    def __init__(self, steps: tuple[Step, ...]) -> None:
+        super().__init__()
+        self.steps = steps
+
+    def __missing__(self, cp: int) -> str:
+        out = chr(cp)
+        for step in self.steps:
+            out = "".join(step.char(ord(c)) for c in out)
+        self[cp] = out
+        return out
 
 
 def _unescape(text: str) -> str:
@@ -130,7 +181,7 @@ _STEP_LIST = [
     Step(
         "controls",
         "delete bidi, zero-width and other format controls (RLM, ZWNJ, BOM, soft hyphen)",
-        _delete(_category_chars(("Cf",))),
+        categories=(("Cf",), ""),
     ),
     Step("tashkeel", "delete diacritics: harakat, tanween, shadda, sukun, U+0670, Quranic marks", _delete(_TASHKEEL)),
     Step("tatweel", "delete tatweel (kashida) U+0640", _delete([araby.TATWEEL])),
@@ -138,7 +189,7 @@ _STEP_LIST = [
     Step(
         "punctuation",
         "Arabic and Latin punctuation and symbols to spaces (، ؛ ؟ « » “ ” ...)",
-        {ord(c): " " for c in _category_chars(("P", "S"))},
+        categories=(("P", "S"), " "),
     ),
     Step("alef_hamza", "fold hamza forms to plain letters: أ إ آ ٱ to ا, ؤ to و, ئ to ي", _ALEF_HAMZA),
     Step("alef_maqsura", "alef maqsura ى to yeh ي", {ord(araby.ALEF_MAKSURA): araby.YEH}),
@@ -164,18 +215,21 @@ class Profile:
         return f"{self.name}@{self.version}"
 
     @cached_property
-    def _plan(self) -> tuple:
-        """Steps in order, with adjacent table steps merged into one translate table."""
-        plan: list = []
+    def _runs(self) -> tuple[Step | tuple[Step, ...], ...]:
+        """Steps in order, adjacent table steps gathered into one tuple (they merge into one table)."""
+        runs: list = []
         for name in self.steps:
             step = STEPS[name]
-            if step.table is None:
-                plan.append(step.apply)
-            elif plan and isinstance(plan[-1], dict):
-                plan[-1] = _compose(plan[-1], step.table)
+            if step.table_step and runs and isinstance(runs[-1], tuple):
+                runs[-1] += (step,)
             else:
-                plan.append(dict(step.table))
-        return tuple(plan)
+                runs.append((step,) if step.table_step else step)
+        return tuple(runs)
+
+    @cached_property
+    def _plan(self) -> tuple:
+        """The steps as functions and translate tables filled on demand (see :class:`_CharTable`)."""
+        return tuple(_CharTable(run) if isinstance(run, tuple) else run.apply for run in self._runs)
 
     def normalize(self, text: str) -> str:
         """Normalize ``text``; idempotent, never raises on a ``str``."""
@@ -192,41 +246,42 @@ class Profile:
         return self._string_steps(text, self._plan)
 
     @cached_property
-    def _codepoint_plan(self) -> tuple[tuple, np.ndarray, np.ndarray]:
-        """String steps to run per text, a code point lookup array for the table, and the
-        mask of code points whose text must go through the string steps (see :func:`_needs_string_steps`)."""
-        plan = list(self._plan)
+    def _codepoint_plan(self) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
+        """String steps to run per text, the code point lookup array of the last table (see :meth:`char_table`),
+        the mask of code points whose text must go through the string steps (see :func:`_needs_string_steps`),
+        and the compiled pass's lookup array (see :meth:`_char_arrays`): stored, since they take a scan of
+        every code point."""
         if self.steps[-1] != "whitespace":
             raise ValueError(f"profile {self.name!r} must end with the whitespace step")
-        plan.pop()
-        lookup = _IDENTITY
-        if plan and isinstance(plan[-1], dict) and all(len(out) <= 1 for out in plan[-1].values()):
-            table = plan.pop()
-            lookup = _IDENTITY.copy()
-            for cp, out in table.items():
+        runs = list(self._runs[:-1])
+        last = runs.pop() if runs and isinstance(runs[-1], tuple) and all(s.single for s in runs[-1]) else ()
+        ops = tuple(reduce(_compose, (s.table for s in r), {}) if isinstance(r, tuple) else r.apply for r in runs)
+        return ops, *_stored(self.tag, lambda: self._char_arrays(ops, last))
+
+    def _char_arrays(self, ops: tuple, last: tuple[Step, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The lookup array of the table steps ``last`` (after the string steps ``ops``), the mask of code points
+        that need ``ops``, and the compiled pass's lookup: outputs that NFKC could compose carry ``_SUSPECT``."""
+        lookup = _IDENTITY.copy()
+        if last:
+            for cp, out in reduce(_compose, (s.table for s in last), {}).items():
                 lookup[cp] = ord(out) if out else _DELETED
-            _fold_single_characters(tuple(plan), lookup)
+            _fold_single_characters(ops, lookup)
         # Whitespace of every kind ends up as one space: map it to 32 here, so the compiled loop
         # tests one value instead of looking up a second table.
-        lookup = lookup.copy() if lookup is _IDENTITY else lookup
         kept = lookup != _DELETED
         lookup[kept & _SPACE_MASK[np.where(kept, lookup, 0)]] = 32
-        return tuple(plan), lookup, _needs_string_steps(tuple(plan), lookup)
+        unsafe = _needs_string_steps(ops, lookup)
+        marked = lookup.copy()
+        if "nfkc" in self.steps:
+            kept = lookup != _DELETED
+            marked[kept & _composable()[np.where(kept, lookup, 0)]] |= _SUSPECT
+        return lookup, unsafe, marked
 
     def char_table(self) -> tuple[np.ndarray, np.ndarray]:
         """What the profile does to each code point alone: its output (``0xFFFFFFFF``: deleted, 32: a
         space), and the mask of code points whose text needs the string steps (entities, NFKC)."""
-        _, lookup, unsafe = self._codepoint_plan
+        _, lookup, unsafe, _ = self._codepoint_plan
         return lookup, unsafe
-
-    @cached_property
-    def _pass_table(self) -> np.ndarray:
-        """The lookup table of the compiled pass: outputs that NFKC could compose carry the ``_SUSPECT`` bit."""
-        lookup = self._codepoint_plan[1].copy()
-        if "nfkc" in self.steps:
-            kept = lookup != _DELETED
-            lookup[kept & _composable()[np.where(kept, lookup, 0)]] |= _SUSPECT
-        return lookup
 
     def normalize_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Normalize many texts at once: UTF-32 code points of the results, and ``len+1`` offsets.
@@ -234,9 +289,14 @@ class Profile:
         Equal to ``[self.normalize(t) for t in texts]``, with the translate table and
         whitespace collapsing done on one numpy array instead of per string.
         """
-        ops, _, unsafe = self._codepoint_plan
-        raw = code_units("".join(texts))
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        if small(lengths.sum()):  # a page: text by text, with no lookup array to build and no loop to compile
+            normalized = [self.normalize(t) for t in texts]
+            offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, normalized), dtype=np.int64, count=len(texts)), out=offsets[1:])
+            return codepoints("".join(normalized)), offsets
+        ops, _, unsafe, marked = self._codepoint_plan
+        raw = code_units("".join(texts))
         redo = np.zeros(0, dtype=np.int64)
         redone: list[str] = []
         if ops:
@@ -252,7 +312,7 @@ class Profile:
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
         suspect = np.zeros(len(texts), dtype=np.bool_)
         nfkc = "nfkc" in self.steps
-        _map_and_collapse(raw, lengths, alternate, redo, alt_lengths, self._pass_table, cps, offsets, suspect)
+        _map_and_collapse(raw, lengths, alternate, redo, alt_lengths, marked, cps, offsets, suspect)
         cps = cps[: offsets[-1]]
         if nfkc:
             # Rare: a deletion brought together what NFKC composes; redo those records exactly.
@@ -268,6 +328,45 @@ class Profile:
         for op in ops:
             text = text.translate(op) if isinstance(op, dict) else op(text)
         return text
+
+
+def _stored(tag: str, build: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:meth:`Profile._char_arrays` from a file beside this module's bytecode, or built and written there; the
+    file's name holds a digest of what the arrays depend on (this file, the Unicode and Python versions, the
+    step tables). Stored as changes to the identity and two bit masks (400 KB); a read-only install builds."""
+    source = [
+        Path(__file__).read_bytes(),
+        unicodedata.unidata_version,
+        sys.version,
+        repr([s.mapping for s in _STEP_LIST]),
+    ]
+    digest = hashlib.sha256(repr(source).encode()).hexdigest()[:16]
+    path = Path(cache_from_source(__file__)).with_name(f"normalize-{tag.replace('@', '-')}-{digest}.npz")
+    try:
+        with np.load(path) as stored:
+            lookup = _IDENTITY.copy()
+            lookup[stored["changed"]] = stored["to"]
+            unsafe, suspect = (np.unpackbits(stored[k], count=len(lookup)).astype(bool) for k in ("unsafe", "suspect"))
+            marked = lookup.copy()
+            marked[suspect] |= _SUSPECT
+            return lookup, unsafe, marked
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # not written yet, or damaged: built again
+    lookup, unsafe, marked = build()
+    changed = np.flatnonzero(lookup != _IDENTITY)
+    arrays = {"changed": changed, "to": lookup[changed], "suspect": np.packbits(marked != lookup)}
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            np.savez(handle, unsafe=np.packbits(unsafe), **arrays)
+        tmp.replace(path)
+        for stale in path.parent.glob(f"{path.name.rsplit('-', 1)[0]}-*.npz"):  # made by an earlier version
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return lookup, unsafe, marked
 
 
 def _replace_records(
@@ -468,10 +567,10 @@ def get_profile(name: str) -> Profile:
     message listing the known ones."""
     base, at, version = name.partition("@")
     if base not in PROFILES:
-        raise ValueError(f"unknown normalization profile {name!r}; choose one of {', '.join(PROFILES)}")
+        raise ConfigError(f"unknown normalization profile {name!r}; choose one of {', '.join(PROFILES)}")
     profile = PROFILES[base]
     if at and version != str(profile.version):
-        raise ValueError(f"no normalization profile {name!r}: this dedup has {profile.tag}")
+        raise ConfigError(f"no normalization profile {name!r}: this dedup has {profile.tag}")
     return profile
 
 

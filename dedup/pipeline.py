@@ -14,6 +14,7 @@ from dedup.lsh import (
     band_params,
     candidate_pairs,
     containment_of_pairs,
+    distinct,
     estimated_jaccard,
     jaccard_of_pairs,
     stable_order,
@@ -92,7 +93,7 @@ class Pipeline:
             keys = band_keys(np.asarray(band(b))[firsts], 1, self.rows)
             pairs = firsts[candidate_pairs(keys, self.cfg.lsh.max_bucket_pairs)]
             found.append(pairs[:, 0] * n + pairs[:, 1])
-        codes = np.unique(np.concatenate(found))
+        codes = distinct(np.concatenate(found))
         return np.stack([codes // n, codes % n], axis=1)
 
     def _equal_signatures(self, band: Callable[[int], np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

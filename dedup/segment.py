@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from dedup.errors import ConfigError
+
 __all__ = ["Paragraph", "drop_lines", "split_paragraphs"]
 
 
@@ -22,7 +24,7 @@ class Paragraph:
 def split_paragraphs(text: str, mode: Literal["line", "blank"] = "line") -> list[Paragraph]:
     """Paragraphs of ``text``: each non-blank line (``line``), or blocks between blank lines (``blank``)."""
     if mode not in ("line", "blank"):
-        raise ValueError(f"paragraph mode must be 'line' or 'blank', got {mode!r}")
+        raise ConfigError(f"paragraph mode must be 'line' or 'blank', got {mode!r}")
     paragraphs: list[Paragraph] = []
     block: list[tuple[int, int, str]] = []  # (line number, offset, line) of the open block
 

@@ -12,9 +12,9 @@ import hashlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from numba import njit
 
 from dedup.config import ShingleConfig
+from dedup.jit import njit
 from dedup.normalize import codepoints, text_of
 
 __all__ = ["datasketch_hashfunc", "fmix32", "hash_batch", "hash_codepoints", "shingle_sets", "shingles"]
@@ -50,11 +50,14 @@ def shingles(normalized: str, cfg: ShingleConfig) -> list[str]:
 
 @njit(cache=True, inline="always")
 def fmix32(h):  # pragma: no cover - compiled
-    """MurmurHash3's 32-bit finalizer (datasketch pre-mixes hashes with it too)."""
+    """MurmurHash3's 32-bit finalizer (datasketch pre-mixes hashes with it too).
+
+    Plain Python too (``fmix32.fn``), on a uint32 array: no step writes in place, so the array is not changed.
+    """
     h = np.uint32(h)
-    h ^= h >> np.uint32(16)
+    h = h ^ (h >> np.uint32(16))
     h = np.uint32(h * np.uint32(0x85EBCA6B))
-    h ^= h >> np.uint32(13)
+    h = h ^ (h >> np.uint32(13))
     h = np.uint32(h * np.uint32(0xC2B2AE35))
     return h ^ (h >> np.uint32(16))
 
@@ -104,6 +107,25 @@ def _units(cps, offsets, words):  # pragma: no cover - compiled
     return units[:u], counts
 
 
+@_units.twin
+def _units_numpy(cps: np.ndarray, offsets: np.ndarray, words: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_units` in numpy: the code points of all words at once, one character position per step."""
+    cps = cps.astype(np.uint32)
+    record = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    inside = cps != _SPACE if words else np.ones(len(cps), dtype=bool)
+    at = np.flatnonzero(inside)
+    new = np.ones(len(at), dtype=bool) if not words else np.diff(at, prepend=-2) != 1
+    new[1:] |= record[at[1:]] != record[at[:-1]]  # a word never runs across two records
+    starts = at[new]
+    lengths = np.diff(np.append(np.flatnonzero(new), len(at)))
+    h = np.full(len(starts), _FNV_OFFSET, dtype=np.uint32)
+    for p in range(int(lengths.max(initial=0))):
+        live = np.flatnonzero(lengths > p)
+        h[live] = (h[live] ^ cps[starts[live] + p]) * _FNV_PRIME
+    counts = np.bincount(record[starts], minlength=len(offsets) - 1).astype(np.int64)
+    return fmix32.fn(h ^ lengths.astype(np.uint32)), counts
+
+
 @njit(cache=True, nogil=True)
 def _ngrams(units, counts, n):  # pragma: no cover - compiled
     """All n-gram hashes per record; a record with fewer than ``n`` units gives one, of all of them."""
@@ -124,6 +146,23 @@ def _ngrams(units, counts, n):  # pragma: no cover - compiled
             out[w] = _combine(units, start, c)
         start += c
     return out, out_offsets
+
+
+@_ngrams.twin
+def _ngrams_numpy(units: np.ndarray, counts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_ngrams` in numpy: every n-gram's accumulator advanced one unit per step."""
+    grams = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
+    out_offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(grams, out=out_offsets[1:])
+    first_unit = np.repeat(np.cumsum(counts) - counts, grams)
+    starts = first_unit + np.arange(out_offsets[-1]) - np.repeat(out_offsets[:-1], grams)
+    sizes = np.repeat(np.minimum(counts, n), grams).astype(np.uint32)
+    acc = np.full(len(starts), _SEED, dtype=np.uint32)
+    for i in range(n):
+        live = np.flatnonzero(sizes > i)
+        a = acc[live]
+        acc[live] = (((a << np.uint32(13)) | (a >> np.uint32(19))) ^ units[starts[live] + i]) * _MUL
+    return fmix32.fn(acc ^ sizes), out_offsets
 
 
 def datasketch_hashfunc(cfg: ShingleConfig) -> Callable[[bytes], int]:
@@ -176,6 +215,19 @@ def _unique_runs(hashes, offsets):  # pragma: no cover - compiled
                 w += 1
         out_offsets[r + 1] = w
     return out[:w], out_offsets
+
+
+@_unique_runs.twin
+def _unique_runs_numpy(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_unique_runs` in numpy: one sort by (record, hash)."""
+    record = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    order = np.lexsort((hashes, record))
+    values, record = hashes[order], record[order]
+    first = np.ones(len(values), dtype=bool)
+    first[1:] = (values[1:] != values[:-1]) | (record[1:] != record[:-1])
+    out_offsets = np.zeros_like(offsets)
+    np.cumsum(np.bincount(record[first], minlength=len(offsets) - 1), out=out_offsets[1:])
+    return values[first], out_offsets
 
 
 def shingle_sets(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

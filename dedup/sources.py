@@ -16,6 +16,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO
 
+from dedup.errors import DedupError
+
 __all__ = [
     "FileError",
     "file_labels",
@@ -30,7 +32,7 @@ _JSON = (".jsonl", ".json", ".ndjson", ".jsonl.gz", ".json.gz", ".ndjson.gz")
 _SUFFIXES = (*_JSON, ".parquet", ".zip")
 
 
-class FileError(Exception):
+class FileError(DedupError):
     """A whole input file (or its rest) cannot be read; ``str()`` says which and why."""
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dedup.errors import DedupError
+
 __all__ = [
     "FORMULA_STARTS",
     "MARKER",
@@ -36,11 +38,11 @@ __all__ = [
 ]
 
 
-class RunError(Exception):
+class RunError(DedupError):
     """A run cannot go on; ``str()`` says why in one line."""
 
 
-class InputError(Exception):
+class InputError(DedupError):
     """An input that cannot be used; ``str()`` is a one-line reason naming it."""
 
     def __init__(self, name: str, reason: str) -> None:

@@ -18,8 +18,8 @@ from functools import lru_cache, partial
 from itertools import pairwise
 
 import numpy as np
-from numba import njit
 
+from dedup.jit import njit
 from dedup.normalize import Profile, any_per_record, code_units, codepoints
 from dedup.parallel import in_threads
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
+
+from dedup.jit import compiled_only
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SEED = DATA / "seed_article.txt"
@@ -30,3 +34,10 @@ def seed_text() -> str:
 def sample_texts() -> list[str]:
     with SAMPLE.open(encoding="utf-8") as handle:
         return [json.loads(line)["text"] for line in handle]
+
+
+@pytest.fixture(params=["numpy", "compiled"], scope="module")
+def kernels(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run a test on the numpy paths that small batches take, and again with every batch on the compiled kernels."""
+    with compiled_only() if request.param == "compiled" else nullcontext():
+        yield request.param

@@ -351,3 +351,29 @@ def test_paragraphs_over_many_files_shows_progress_on_a_terminal(capsys, monkeyp
     assert main(["paragraphs", str(SEED), str(SEED), str(SEED)]) == 0
     captured = capsys.readouterr()
     assert "3/3" in captured.err and captured.out.count("42 paragraphs, 19 repeated") == 3
+
+
+def test_every_error_of_dedup_shares_one_base() -> None:
+    from dedup.errors import ConfigError, DedupError
+    from dedup.index import IndexFileError
+    from dedup.sources import FileError
+    from dedup.textio import InputError, RunError
+
+    assert all(issubclass(cls, DedupError) for cls in (ConfigError, FileError, IndexFileError, InputError, RunError))
+    with pytest.raises(DedupError, match="threshold"):
+        dedup.LSHConfig(threshold=1.5)
+
+
+def test_only_settings_checked_before_the_run_are_usage_errors(monkeypatch, capsys) -> None:
+    def fails(error: Exception):
+        def find_repeats(*args: object) -> None:
+            raise error
+
+        return find_repeats
+
+    monkeypatch.setattr("dedup.paragraphs.find_repeats", fails(ValueError("a bug")))
+    with pytest.raises(ValueError, match="a bug"):  # not reported as a mistyped setting
+        main(["paragraphs", str(SEED)])
+    monkeypatch.setattr("dedup.paragraphs.find_repeats", fails(dedup.ConfigError("found during the run")))
+    assert main(["paragraphs", str(SEED)]) == 1
+    assert capsys.readouterr().err == "dedup: found during the run\n"

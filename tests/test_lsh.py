@@ -62,7 +62,7 @@ def test_components_equal_union_find(n, data) -> None:
     assert connected_components(n, pairs).tolist() == _union_find(n, edges)
 
 
-def test_exact_jaccard() -> None:
+def test_exact_jaccard(kernels) -> None:
     assert exact_jaccard(np.array([1, 2, 3]), np.array([2, 3, 4])) == 0.5
     assert exact_jaccard(np.array([], dtype=np.uint32), np.array([], dtype=np.uint32)) == 0.0
 
@@ -85,7 +85,7 @@ def test_containment_finds_partial_and_wrapped_copies_that_jaccard_misses(sample
     assert (0, 1) not in set(map(tuple, jaccard_pairs.tolist()))  # half a text: Jaccard about 0.5
 
 
-def test_containment_of_pairs_counts_the_smaller_set() -> None:
+def test_containment_of_pairs_counts_the_smaller_set(kernels) -> None:
     from dedup.lsh import containment_of_pairs
 
     sets = np.array([1, 2, 3, 4, 2, 3, 9], dtype=np.uint32)
@@ -100,7 +100,7 @@ _RUN = st.lists(st.one_of(st.integers(0, 6), st.integers(0, 2**32 - 1)), max_siz
 
 @settings(max_examples=300, deadline=None)  # the first call may compile the kernel
 @given(runs=st.lists(_RUN, min_size=1, max_size=6), data=st.data())
-def test_overlaps_of_raw_runs_equal_python_sets(runs, data) -> None:
+def test_overlaps_of_raw_runs_equal_python_sets(runs, data, kernels) -> None:
     from dedup.lsh import overlaps
 
     values = np.array([v for run in runs for v in run], dtype=np.uint32)
@@ -114,7 +114,7 @@ def test_overlaps_of_raw_runs_equal_python_sets(runs, data) -> None:
     assert size_b.tolist() == [len(sets[j]) for _, j in pairs.tolist()]
 
 
-def test_raw_shingles_and_sorted_sets_give_the_same_similarities(sample_texts) -> None:
+def test_raw_shingles_and_sorted_sets_give_the_same_similarities(sample_texts, kernels) -> None:
     from dedup.pipeline import Pipeline
 
     pipeline = Pipeline()

@@ -1,12 +1,16 @@
+import hashlib
+
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.config import MinHashConfig, ShingleConfig
+from dedup import minhash, shingle
+from dedup.config import DedupConfig, MinHashConfig, ShingleConfig
 from dedup.minhash import MinHasher
 from dedup.normalize import normalize
+from dedup.pipeline import Pipeline
 from dedup.shingle import datasketch_hashfunc, hash_batch, shingles
 
 
@@ -20,7 +24,9 @@ def _datasketch_signature(tokens: list[bytes], num_perm: int, scheme: str, hashf
 @pytest.mark.parametrize("scheme", ["affine32", "legacy"])
 @pytest.mark.parametrize("num_perm", [128, 256])
 @pytest.mark.parametrize("shingle", [ShingleConfig(), ShingleConfig(hash="sha1"), ShingleConfig(kind="char", n=4)])
-def test_signatures_equal_datasketch_on_real_arabic(seed_text, sample_texts, scheme, num_perm, shingle) -> None:
+def test_signatures_equal_datasketch_on_real_arabic(
+    seed_text, sample_texts, scheme, num_perm, shingle, kernels
+) -> None:
     texts = [normalize(t) for t in seed_text.split("\n") + sample_texts[:40]]
     hashes, offsets = hash_batch(texts, shingle)
     ours = MinHasher(MinHashConfig(num_perm=num_perm, scheme=scheme)).sign(hashes, offsets)
@@ -38,7 +44,7 @@ def test_signatures_equal_datasketch_on_real_arabic(seed_text, sample_texts, sch
     scheme=st.sampled_from(["affine32", "legacy"]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_signatures_equal_datasketch_on_any_token_hashes(records, scheme, seed) -> None:
+def test_signatures_equal_datasketch_on_any_token_hashes(records, scheme, seed, kernels) -> None:
     offsets = np.cumsum([0] + [len(r) for r in records])
     hashes = np.array([h for r in records for h in r], dtype=np.uint32)
     ours = MinHasher(MinHashConfig(num_perm=16, seed=seed, scheme=scheme)).sign(hashes, offsets)
@@ -65,3 +71,20 @@ def test_bad_settings_are_refused_with_a_reason() -> None:
         MinHashConfig(scheme="affine64")
     with pytest.raises(ValueError, match="num_perm"):
         MinHashConfig(num_perm=0)
+
+
+@pytest.mark.parametrize("path", ["numpy", "compiled"])
+def test_seed_article_signatures_golden_values(seed_text, path) -> None:
+    # Pinned (sha256 of the 45 × 128 uint32 signatures of the seed article's lines, default settings), on the
+    # numpy twins and on the compiled kernels: a change to the hash or the signing arithmetic fails here.
+    lines = seed_text.split("\n")
+    pipeline = Pipeline(DedupConfig())
+    run = (lambda kernel: kernel.numpy) if path == "numpy" else (lambda kernel: kernel.compiled())
+    cps, offsets = pipeline.profile.normalize_batch(lines)
+    hashes, hash_offsets = run(shingle._ngrams)(*run(shingle._units)(cps, offsets, True), 5)
+    signatures = np.full((len(lines), 128), pipeline.hasher.empty_value, dtype=np.uint32)
+    run(minhash._sign_affine32)(hashes, hash_offsets, pipeline.hasher.a, pipeline.hasher.b, signatures)
+    assert signatures[0, :6].tolist() == [399748907, 105969983, 708547243, 53801722, 624674328, 282774431]
+    digest = hashlib.sha256(signatures.tobytes()).hexdigest()
+    assert digest == "5edca32bfe5089d25f287cb93e75146492a29ac62921900535a093eae791c7f6"
+    assert np.array_equal(pipeline.sign(lines).signatures, signatures)

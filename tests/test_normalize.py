@@ -1,5 +1,9 @@
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
+import numpy as np
 import pyarabic.araby as araby
 import pytest
 from hypothesis import given, settings
@@ -106,7 +110,7 @@ def test_default_output_has_no_marks_controls_or_punctuation(text: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(texts=st.lists(ARABIC_HEAVY, max_size=6), profile=st.sampled_from(sorted(PROFILES)))
-def test_batch_normalization_equals_per_text(texts: list[str], profile: str) -> None:
+def test_batch_normalization_equals_per_text(texts: list[str], profile: str, kernels) -> None:
     cps, offsets = get_profile(profile).normalize_batch(texts)
     got = [cps[offsets[i] : offsets[i + 1]].tobytes().decode("utf-32-le", "surrogatepass") for i in range(len(texts))]
     assert got == [normalize(t, profile) for t in texts]
@@ -120,14 +124,14 @@ def test_batch_normalization_equals_per_text(texts: list[str], profile: str) -> 
         ["نص \U00010400 𐐨", "ﻻ"],  # astral letters that case folding maps
     ],
 )
-def test_batch_normalization_equals_per_text_above_the_basic_plane(texts: list[str]) -> None:
+def test_batch_normalization_equals_per_text_above_the_basic_plane(texts: list[str], kernels) -> None:
     for profile in sorted(PROFILES):
         cps, offsets = get_profile(profile).normalize_batch(texts)
         got = [cps[offsets[i] : offsets[i + 1]].tobytes().decode("utf-32-le") for i in range(len(texts))]
         assert got == [normalize(t, profile) for t in texts]
 
 
-def test_batch_normalization_on_the_seed_article(seed_text: str) -> None:
+def test_batch_normalization_on_the_seed_article(seed_text: str, kernels) -> None:
     lines = seed_text.split("\n")
     cps, offsets = get_profile("search").normalize_batch(lines)
     assert cps[offsets[41] : offsets[42]].tobytes().decode("utf-32-le") == normalize(lines[41])
@@ -138,3 +142,21 @@ def test_category_tables_cover_every_code_point() -> None:
     # normalize.py scans planes 0-1 and the tags block only; this Python's Unicode must agree.
     everything = {cp for cp in range(0x110000) if unicodedata.category(chr(cp)).startswith(("P", "S", "Cf"))}
     assert everything == set(STEPS["controls"].table) | set(STEPS["punctuation"].table)
+
+
+def test_the_stored_lookup_arrays_are_rebuilt_when_damaged(seed_text: str) -> None:
+    from importlib.util import cache_from_source
+
+    import dedup.normalize
+
+    check = (
+        "import sys\nfrom dedup.jit import compiled_only\nfrom dedup.normalize import get_profile, normalize\n"
+        "lines = sys.stdin.read().split('\\n')\nwith compiled_only():\n    cps, offsets = get_profile('search')"
+        ".normalize_batch(lines)\nassert cps.tobytes().decode('utf-32-le') == ''.join(map(normalize, lines))"
+    )
+    folder = Path(cache_from_source(dedup.normalize.__file__)).parent
+    subprocess.run([sys.executable, "-c", check], input=seed_text, text=True, check=True)  # stored, or built
+    (stored,) = folder.glob("normalize-search-1-*.npz")
+    stored.write_bytes(b"not an npz file")
+    subprocess.run([sys.executable, "-c", check], input=seed_text, text=True, check=True)  # built again
+    assert len(np.load(stored)["changed"]) > 1000

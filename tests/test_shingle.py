@@ -30,7 +30,7 @@ def test_fast_hash_differs_for_reordered_words() -> None:
     kind=st.sampled_from(["word", "char"]),
     hash_name=st.sampled_from(["fast", "sha1"]),
 )
-def test_batch_hashes_equal_per_shingle_hashfunc(texts, n, kind, hash_name) -> None:
+def test_batch_hashes_equal_per_shingle_hashfunc(texts, n, kind, hash_name, kernels) -> None:
     cfg = ShingleConfig(kind=kind, n=n, hash=hash_name)
     texts = [" ".join(t.split()) for t in texts]
     hashes, offsets = hash_batch(texts, cfg)
@@ -39,3 +39,10 @@ def test_batch_hashes_equal_per_shingle_hashfunc(texts, n, kind, hash_name) -> N
         expected = [func(s.encode("utf-8")) for s in shingles(text, cfg)]
         assert hashes[offsets[i] : offsets[i + 1]].tolist() == expected
     assert offsets.dtype == np.int64
+
+
+def test_fast_hash_golden_values(kernels) -> None:
+    # Pinned: stored signatures and indexes depend on these numbers; a change here must change the hash version.
+    hashes, offsets = hash_batch(["وزير الخارجية اسعد حسن الشيباني", "الاقتصاد"], ShingleConfig())
+    assert (hashes.tolist(), offsets.tolist()) == ([1614902881, 1651544720], [0, 1, 2])
+    assert hash_batch(["وزير"], ShingleConfig(kind="char", n=2))[0].tolist() == [3380745518, 4164821079, 1807726975]

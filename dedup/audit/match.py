@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
-from numba import njit
 
 from dedup.audit.model import Article, AuditOptions, Span
+from dedup.jit import njit
 from dedup.lsh import overlaps
 from dedup.normalize import Profile
 from dedup.parallel import in_threads

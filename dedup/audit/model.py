@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dedup.errors import ConfigError
 from dedup.records import FieldNames
 
 __all__ = ["Article", "AuditOptions", "Credit", "Pair", "Span"]
@@ -32,15 +33,15 @@ class AuditOptions:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_containment <= 1.0:
-            raise ValueError(f"min containment must be in (0, 1], got {self.min_containment!r}")
+            raise ConfigError(f"min containment must be in (0, 1], got {self.min_containment!r}")
         if self.boilerplate_min_pages < 2:
-            raise ValueError("boilerplate needs at least 2 pages of one outlet")
+            raise ConfigError("boilerplate needs at least 2 pages of one outlet")
         if self.min_passage_words < 5:
-            raise ValueError(f"a passage needs at least 5 words, got {self.min_passage_words!r}")
+            raise ConfigError(f"a passage needs at least 5 words, got {self.min_passage_words!r}")
         if self.template_days < 2 or self.max_df < 2:
-            raise ValueError("template days and max df must be at least 2")
+            raise ConfigError("template days and max df must be at least 2")
         if self.min_lag_hours < 0:
-            raise ValueError(f"min lag hours must be >= 0, got {self.min_lag_hours!r}")
+            raise ConfigError(f"min lag hours must be >= 0, got {self.min_lag_hours!r}")
 
 
 @dataclass(frozen=True)
