@@ -9,7 +9,7 @@ from dedup.lsh import connected_components, exact_jaccard
 from dedup.pipeline import Pipeline, SignedBatch
 from dedup.segment import Paragraph, drop_lines, split_paragraphs
 
-__all__ = ["ParagraphReport", "Repeat", "find_repeats"]
+__all__ = ["ParagraphReport", "Repeat", "find_repeats", "repeats_in"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,11 @@ def find_repeats(text: str, pipeline: Pipeline, mode: Literal["line", "blank"] =
     reaches the threshold (or, failing that, its most similar earlier paragraph).
     """
     paragraphs = split_paragraphs(text, mode)
-    batch = pipeline.sign([p.text for p in paragraphs])
+    return ParagraphReport(paragraphs, repeats_in(paragraphs, pipeline.sign([p.text for p in paragraphs]), pipeline))
+
+
+def repeats_in(paragraphs: list[Paragraph], batch: SignedBatch, pipeline: Pipeline) -> list[Repeat]:
+    """The paragraphs (signed in ``batch``) that near-duplicate an earlier one of the same list."""
     pairs, _ = pipeline.similar_in_batch(batch)
     labels = connected_components(len(paragraphs), pairs)
     seen: dict[int, list[int]] = {}
@@ -63,7 +67,7 @@ def find_repeats(text: str, pipeline: Pipeline, mode: Literal["line", "blank"] =
             p = paragraphs[j]
             repeats.append(Repeat(p.line, p.end_line, paragraphs[first].line, similarity))
         earlier.append(j)
-    return ParagraphReport(paragraphs, repeats)
+    return repeats
 
 
 def _first_similar(batch: SignedBatch, earlier: list[int], j: int, threshold: float) -> tuple[int, float]:

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from dedup.audit.model import Article, AuditOptions, Span
+from dedup.boilerplate import scan_postings
 from dedup.lsh import overlaps
 from dedup.normalize import Profile
 from dedup.shingle import shingle_sets
@@ -154,49 +155,6 @@ def _in_own_set(ngrams, owner, values, offsets):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True)
-def _scan_postings(hashes, pages, articles, page_outlet, day, outlets, min_pages):  # pragma: no cover - compiled
-    """Over postings grouped by n-gram: which are their outlet's boilerplate (the n-gram is on
-    ``min_pages`` distinct pages of that outlet), and per n-gram the articles and days of the others."""
-    total = hashes.shape[0]
-    boiler = np.zeros(total, dtype=np.bool_)
-    group_start = np.zeros(total, dtype=np.bool_)
-    df = np.zeros(total, dtype=np.int32)
-    days = np.zeros(total, dtype=np.int32)
-    count = np.zeros(outlets, dtype=np.int64)
-    page_seen = np.full(page_outlet.shape[0], -1, dtype=np.int64)  # the last group that counted a page
-    day_seen = np.full(day.max() + 1 if day.shape[0] else 1, -1, dtype=np.int64)
-    start = 0
-    while start < total:
-        end = start + 1
-        while end < total and hashes[end] == hashes[start]:
-            end += 1
-        group_start[start] = True
-        if end - start == 1:
-            df[start], days[start] = 1, 1
-            start = end
-            continue
-        for i in range(start, end):
-            if page_seen[pages[i]] != start:
-                page_seen[pages[i]] = start
-                count[page_outlet[pages[i]]] += 1
-        kept = 0
-        distinct = 0
-        for i in range(start, end):
-            if count[page_outlet[pages[i]]] >= min_pages:
-                boiler[i] = True
-                continue
-            kept += 1
-            if day_seen[day[articles[i]]] != start:
-                day_seen[day[articles[i]]] = start
-                distinct += 1
-        for i in range(start, end):
-            count[page_outlet[pages[i]]] = 0
-        df[start], days[start] = kept, distinct
-        start = end
-    return boiler, group_start, df, days
-
-
 class Matcher:
     """The audit's text model of a set of articles: words, boilerplate, n-grams and their rarity."""
 
@@ -243,7 +201,7 @@ class Matcher:
         order = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
         hashes, owner = (keys >> np.uint64(32)).astype(np.uint32), owner[order]
         del keys
-        boiler, group_start, df, days = _scan_postings(
+        boiler, group_start, df, days = scan_postings(
             hashes, page[owner], owner, page_outlet, day, len(page_outlet), self.opts.boilerplate_min_pages
         )
         in_boilerplate = np.zeros(len(sets), dtype=bool)

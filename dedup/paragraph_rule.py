@@ -1,0 +1,280 @@
+"""The paragraph level's rule, written once and called by both engines: boilerplate lines go, copies go whole.
+
+Two jobs kept apart. Boilerplate: a line on ``boilerplate_pages`` kept pages of one outlet (counted as the
+audit counts, :func:`dedup.boilerplate.scan_postings`) or repeated inside its own page is removed. Copies: a
+document whose content (boilerplate, repeats and lines shorter than one n-gram aside) is mostly contained in
+documents kept before it, in the keep policy's order, is dropped whole; any other document stays intact.
+A document that boilerplate removal leaves with fewer than ``min_words`` words or under ``min_share`` of its
+words is not kept as a fragment: it is a duplicate of a kept page holding its removed lines, or rejected when
+it was short to begin with (or no kept page holds them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.boilerplate import scan_postings
+from dedup.paragraphs import repeats_in
+from dedup.pipeline import Pipeline
+from dedup.segment import split_paragraphs
+
+__all__ = [
+    "Decisions",
+    "Facts",
+    "ParagraphRule",
+    "choose_kept",
+    "copy_penalty",
+    "decide",
+    "keep_rank",
+    "paragraph_facts",
+]
+
+_REPOST_FOOTER = re.compile(r"^\s*رابط الخبر", re.MULTILINE)  # an aggregator's «رابط الخبر بصحيفة …: …» line
+_STANDARD_LETTERS = re.compile("[أإآؤئءي]")  # hamza forms and ي, which folded copies write ا and ى
+
+
+@dataclass(frozen=True)
+class ParagraphRule:
+    """Settings of the paragraph level (``dedup corpus --level paragraph``)."""
+
+    boilerplate_pages: int = 3
+    max_contained: float = 0.8
+    min_words: int = 30
+    min_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.boilerplate_pages < 2:
+            raise ValueError(f"boilerplate pages must be 2 or more, got {self.boilerplate_pages!r}")
+        if not 0.0 < self.max_contained <= 1.0 or not 0.0 <= self.min_share <= 1.0:
+            raise ValueError("max contained must be in (0, 1] and min share in [0, 1]")
+        if self.min_words < 0:
+            raise ValueError(f"min words must be 0 or more, got {self.min_words!r}")
+
+
+def copy_penalty(text: str) -> int:
+    """How far a copy is from the one to prefer among equals: a repost footer first, then fewer hamza forms and ي."""
+    return (1 << 30) * bool(_REPOST_FOOTER.search(text)) - len(_STANDARD_LETTERS.findall(text))
+
+
+def keep_rank(policy: str, length: np.ndarray, date: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+    """Documents in the order the keep policy prefers them; ties go to the better copy, then the first seen."""
+    index = np.arange(len(length))
+    if policy == "first":
+        return index
+    primary = -length if policy == "longest" else np.where(np.isnan(date), np.inf, date)  # undated after dated
+    return np.lexsort((index, penalty, primary))
+
+
+def choose_kept(labels: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The representative of each document's cluster: its member first in ``order`` (:func:`keep_rank`)."""
+    n = len(labels)
+    best = np.full(n, -1, dtype=np.int64)
+    for doc in order[::-1].tolist():  # the earliest in order writes last
+        best[labels[doc]] = doc
+    return best[labels] if n else labels.copy()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The paragraphs of some documents, column by column: owner, line, key (the normalized line), words,
+    the line it repeats in its own page (0: none) with the similarity, whether it is shorter than one n-gram
+    (one shingle: it matches across documents only as boilerplate), and its shingle hashes in text order."""
+
+    owner: np.ndarray
+    line: np.ndarray
+    key: np.ndarray
+    words: np.ndarray
+    repeat_of: np.ndarray
+    similarity: np.ndarray
+    short: np.ndarray
+    shingles: np.ndarray
+    shingle_counts: np.ndarray
+
+    @staticmethod
+    def join(parts: list[Facts]) -> Facts:
+        """Several batches' facts as one."""
+        names = Facts.__dataclass_fields__
+        empty = paragraph_facts([], [], None)
+        return Facts(*(np.concatenate([getattr(p, name) for p in [empty, *parts]]) for name in names))
+
+
+def paragraph_facts(docs: list[int], texts: list[str], pipeline: Pipeline | None) -> Facts:
+    """The :class:`Facts` of the paragraphs (lines) of documents ``docs`` with ``texts``, signed in one batch."""
+    paragraphs = [split_paragraphs(text) for text in texts]
+    flat = [p for doc in paragraphs for p in doc]
+    counts = np.fromiter(map(len, paragraphs), dtype=np.int64, count=len(paragraphs))
+    ends = np.cumsum(counts)
+    repeat_of = np.zeros(len(flat), dtype=np.int64)
+    similarity = np.zeros(len(flat), dtype=np.float64)
+    shingles, offsets = np.zeros(0, dtype=np.uint32), np.zeros(len(flat) + 1, dtype=np.int64)
+    if flat:
+        batch = pipeline.sign([p.text for p in flat])
+        shingles, offsets = batch.shingles.astype(np.uint32), batch.shingle_offsets
+        for doc, end in enumerate(ends.tolist()):
+            start = end - len(paragraphs[doc])
+            lines = {p.line: start + k for k, p in enumerate(paragraphs[doc])}
+            for repeat in repeats_in(paragraphs[doc], batch.part(start, end), pipeline):
+                repeat_of[lines[repeat.line]], similarity[lines[repeat.line]] = repeat.first_line, repeat.similarity
+    words = [len(p.text.split()) for p in flat]
+    units = words if pipeline is None or pipeline.cfg.shingle.kind == "word" else [len(p.text.strip()) for p in flat]
+    keys = [
+        hashlib.blake2b(shingles[a:b].tobytes(), digest_size=8).digest()
+        for a, b in itertools.pairwise(offsets.tolist())
+    ]
+    return Facts(
+        owner=np.repeat(np.asarray(docs, dtype=np.int64), counts),
+        line=np.array([p.line for p in flat], dtype=np.int64),
+        key=np.frombuffer(b"".join(keys), dtype=np.int64).copy(),
+        words=np.array(words, dtype=np.int64),
+        repeat_of=repeat_of,
+        similarity=similarity,
+        short=np.array(units, dtype=np.int64) < (pipeline.cfg.shingle.n if pipeline else 1),
+        shingles=shingles,
+        shingle_counts=np.diff(offsets),
+    )
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """What the paragraph level does: lines removed from kept documents (rows of the facts, each with the row
+    of the line it repeats and the similarity), documents dropped whole (doc -> (kept doc holding its text,
+    ``contained`` or ``fragment``, share contained)) and documents rejected (doc -> reason)."""
+
+    removed: np.ndarray
+    first: np.ndarray
+    similarity: np.ndarray
+    dropped: dict[int, tuple[int, str, float]]
+    rejected: dict[int, str]
+
+
+def decide(facts: Facts, order: np.ndarray, outlet: np.ndarray, rule: ParagraphRule, n: int) -> Decisions:
+    """Apply the rule to ``facts`` of the documents ``order`` lists (best first, :func:`keep_rank`); ``outlet``
+    gives each of the ``n`` document numbers an outlet number."""
+    rank = np.full(n, n, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    prank = rank[facts.owner]
+    repeat = facts.repeat_of > 0
+    counted = ~repeat & (facts.shingle_counts > 0)
+    # Copies are decided on content, boilerplate aside; a page all boilerplate (an excerpt of pages) is
+    # compared whole. Boilerplate is then counted again on the pages that stay: a copy is not a page.
+    boiler, _ = _boilerplate(facts, prank, outlet, counted, rule.boilerplate_pages, n)
+    text = counted & ~facts.short
+    content = text & ~boiler
+    content |= text & (np.bincount(facts.owner, content, minlength=n) == 0)[facts.owner]
+    dropped = _contained(facts, content, text, order, rank, rule.max_contained)
+    copy = np.zeros(n, dtype=bool)
+    copy[list(dropped)] = True
+    boiler, first_boiler = _boilerplate(facts, prank, outlet, counted & ~copy[facts.owner], rule.boilerplate_pages, n)
+
+    own = np.bincount(facts.owner, np.where(repeat, 0, facts.words), minlength=n)
+    lost = np.bincount(facts.owner, np.where(boiler, facts.words, 0), minlength=n)
+    left = own - lost
+    fragment = (lost > 0) & ((left < rule.min_words) | (left < rule.min_share * own))
+    kept = np.zeros(n, dtype=bool)
+    kept[order] = True
+    kept[copy | fragment] = False
+
+    rejected: dict[int, str] = {}
+    for doc in order[fragment[order]].tolist():
+        target = _holder(facts, boiler, first_boiler, kept, prank, doc)
+        before = f"{left[doc]:,} words left of {own[doc]:,} after boilerplate lines were removed"
+        if own[doc] >= rule.min_words and target >= 0:
+            dropped[doc] = (target, "fragment", 1.0)
+        elif own[doc] < rule.min_words:
+            rejected[doc] = f"a fragment: {before}, and it had fewer than {rule.min_words} words to begin with"
+        else:
+            rejected[doc] = f"a fragment: {before}, and no kept document holds them"
+    for doc, (target, why, share) in list(dropped.items()):  # a copy of a fragment goes where the fragment went
+        while target in dropped:
+            target = dropped[target][0]
+        if target in rejected:
+            del dropped[doc]
+            rejected[doc] = "mostly contained in a document rejected as a fragment"
+        else:
+            dropped[doc] = (target, why, share)
+
+    first = np.where(repeat, _row_of(facts.owner, facts.line, facts.repeat_of), first_boiler)
+    removed = np.flatnonzero((repeat | boiler) & kept[facts.owner])
+    similarity = np.where(repeat[removed], facts.similarity[removed], 1.0)
+    return Decisions(removed, first[removed], similarity, dropped, rejected)
+
+
+def _row_of(owner: np.ndarray, line: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """For each row, the row of the same owner at line ``wanted`` (where there is one; -1 elsewhere)."""
+    if not len(owner):
+        return np.zeros(0, dtype=np.int64)
+    width = int(line.max()) + 1
+    keys, targets = owner * width + line, owner * width + wanted
+    order = np.argsort(keys, kind="stable")
+    found = order[np.minimum(np.searchsorted(keys[order], targets), len(keys) - 1)]
+    return np.where(keys[found] == targets, found, -1)
+
+
+def _boilerplate(
+    facts: Facts, prank: np.ndarray, outlet: np.ndarray, counted: np.ndarray, min_pages: int, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which ``counted`` rows are their outlet's boilerplate, and for each such row the row of the same line
+    on the outlet's page first in keep order (``-1`` elsewhere)."""
+    rows = np.flatnonzero(counted)
+    owners = facts.owner[rows]
+    order = np.lexsort((facts.line[rows], prank[rows], outlet[owners], facts.key[rows]))
+    rows, owners = rows[order], owners[order]
+    keys = facts.key[rows]
+    hit, _, _, _ = scan_postings(keys, owners, owners, outlet, np.zeros(n, dtype=np.int64), n, min_pages)
+    boiler = np.zeros(len(facts.owner), dtype=bool)
+    boiler[rows[hit]] = True
+    run_start = np.ones(len(rows), dtype=bool)
+    run_start[1:] = (keys[1:] != keys[:-1]) | (outlet[owners][1:] != outlet[owners][:-1])
+    first_of_run = rows[np.maximum.accumulate(np.where(run_start, np.arange(len(rows)), 0))]
+    first = np.full(len(facts.owner), -1, dtype=np.int64)
+    first[rows[hit]] = first_of_run[hit]
+    return boiler, first
+
+
+def _contained(
+    facts: Facts, measured: np.ndarray, held: np.ndarray, order: np.ndarray, rank: np.ndarray, share: float
+) -> dict[int, tuple[int, str, float]]:
+    """Documents (in ``order``) whose ``measured`` rows' shingles are at least ``share`` in the ``held`` rows
+    of the documents kept before them: doc -> (the kept document holding most of them, ``contained``, share)."""
+    rows = np.repeat(held | measured, facts.shingle_counts)
+    owner = np.repeat(facts.owner, facts.shingle_counts)[rows].astype(np.uint64)
+    keys = (owner << np.uint64(32)) | facts.shingles[rows].astype(np.uint64)
+    by_key = np.argsort(keys, kind="stable")
+    keys, counts_in = keys[by_key], np.repeat(measured, facts.shingle_counts)[rows][by_key]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, int)
+    keys = keys[starts]
+    counts_in = np.logical_or.reduceat(counts_in, starts) if len(starts) else np.zeros(0, dtype=bool)
+    owner = (keys >> np.uint64(32)).astype(np.int64)
+    _, group = np.unique(keys & np.uint64(0xFFFFFFFF), return_inverse=True)
+    offsets = np.zeros(len(rank) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(rank)), out=offsets[1:])
+    holder = np.full(len(keys), -1, dtype=np.int64)  # per shingle (group): the first kept document with it
+    dropped = {}
+    for doc in order.tolist():
+        groups, measure = group[offsets[doc] : offsets[doc + 1]], counts_in[offsets[doc] : offsets[doc + 1]]
+        holders = holder[groups[measure]]
+        hit = holders >= 0
+        if hit.any() and hit.mean() >= share:
+            found, counts = np.unique(holders[hit], return_counts=True)
+            best = found[np.lexsort((rank[found], -counts))[0]]  # holding most; of equals, first in order
+            dropped[doc] = (int(best), "contained", float(hit.mean()))
+        else:
+            holder[groups[holder[groups] < 0]] = doc
+    return dropped
+
+
+def _holder(facts: Facts, boiler: np.ndarray, first: np.ndarray, kept: np.ndarray, prank: np.ndarray, doc: int) -> int:
+    """A kept document holding the boilerplate lines ``doc`` lost (the one first in keep order with its
+    longest such line), or -1."""
+    mine = np.flatnonzero(boiler & (facts.owner == doc))
+    for row in mine[np.argsort(-facts.words[mine], kind="stable")].tolist():
+        same = np.flatnonzero(boiler & (first == first[row]))
+        holders = [int(o) for o in facts.owner[same[np.argsort(prank[same], kind="stable")]] if kept[o] and o != doc]
+        if holders:
+            return holders[0]
+    return -1
