@@ -32,7 +32,16 @@ from tqdm import tqdm
 
 from dedup.config import DedupConfig
 from dedup.lsh import connected_components
-from dedup.paragraph_rule import Facts, ParagraphRule, choose_kept, copy_penalty, decide, keep_rank, paragraph_facts
+from dedup.paragraph_rule import (
+    Facts,
+    ParagraphRule,
+    choose_kept,
+    copy_penalty,
+    decide,
+    keep_rank,
+    paragraph_facts,
+    summary,
+)
 from dedup.pipeline import Pipeline
 from dedup.records import (
     FieldNames,
@@ -569,17 +578,9 @@ def _paragraph_pass(
     lines: dict[int, set[int]] = {}
     for r in decisions.removed.tolist():
         lines.setdefault(int(facts.owner[r]), set()).add(int(facts.line[r]))
-    kinds = Counter(row[-1] for row in rows)
-    whys = Counter(why for _, why, _ in decisions.dropped.values())
-    counts = {
-        "paragraphs_removed": len(rows),
-        "boilerplate_lines_removed": kinds["boilerplate"],
-        "repeats_removed": kinds["repeat"],
-        "dropped_contained": whys["contained"],
-        "dropped_fragment": whys["fragment"],
-        "rejected_fragment": len(decisions.rejected),
-    }
-    return _ParagraphEdits(lines, decisions.dropped, decisions.rejected, counts)
+    tally = Counter(row[-1] for row in rows) + Counter(why for _, why, _ in decisions.dropped.values())
+    tally["rejected"] = len(decisions.rejected)
+    return _ParagraphEdits(lines, decisions.dropped, decisions.rejected, summary(tally))
 
 
 @dataclass(frozen=True)
@@ -722,7 +723,7 @@ def _run(
         "tool": "dedup",
         "inputs": [printable_path(p) for p in files],
         "counts": {
-            "read": n + rejected_count,
+            "read": n + rejected_count - reasons["fragment"],  # a fragment was read as a document
             "kept": int(is_kept.sum()),
             "duplicates": len(dupes),
             "rejected": rejected_count,

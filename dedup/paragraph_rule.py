@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,11 +116,17 @@ def paragraph_facts(docs: list[int], texts: list[str], pipeline: Pipeline | None
     if flat:
         batch = pipeline.sign([p.text for p in flat])
         shingles, offsets = batch.shingles.astype(np.uint32), batch.shingle_offsets
-        for doc, end in enumerate(ends.tolist()):
-            start = end - len(paragraphs[doc])
-            lines = {p.line: start + k for k, p in enumerate(paragraphs[doc])}
-            for repeat in repeats_in(paragraphs[doc], batch.part(start, end), pipeline):
-                repeat_of[lines[repeat.line]], similarity[lines[repeat.line]] = repeat.first_line, repeat.similarity
+        pairs, _ = pipeline.similar_in_batch(batch)  # one LSH for the batch; repeats are pairs inside a document
+        doc_of = np.repeat(np.arange(len(paragraphs)), counts)
+        pairs = pairs[doc_of[pairs[:, 0]] == doc_of[pairs[:, 1]]]
+        pairs = pairs[np.argsort(doc_of[pairs[:, 0]], kind="stable")]
+        cuts = np.searchsorted(doc_of[pairs[:, 0]], np.arange(len(paragraphs) + 1))
+        for doc in np.flatnonzero(np.diff(cuts)).tolist():
+            start, end = int(ends[doc] - counts[doc]), int(ends[doc])
+            inside = pairs[cuts[doc] : cuts[doc + 1]] - start
+            for repeat in repeats_in(paragraphs[doc], batch.part(start, end), pipeline, inside):
+                at = start + [p.line for p in paragraphs[doc]].index(repeat.line)
+                repeat_of[at], similarity[at] = repeat.first_line, repeat.similarity
     words = [len(p.text.split()) for p in flat]
     units = words if pipeline is None or pipeline.cfg.shingle.kind == "word" else [len(p.text.strip()) for p in flat]
     keys = [
@@ -202,6 +209,19 @@ def decide(facts: Facts, order: np.ndarray, outlet: np.ndarray, rule: ParagraphR
     removed = np.flatnonzero((repeat | boiler) & kept[facts.owner])
     similarity = np.where(repeat[removed], facts.similarity[removed], 1.0)
     return Decisions(removed, first[removed], similarity, dropped, rejected)
+
+
+def summary(tally: Counter[str]) -> dict[str, int]:
+    """The manifest's counts of the paragraph level, from a tally of removed lines by kind (``boilerplate``,
+    ``repeat``), documents dropped by why (``contained``, ``fragment``) and ``rejected`` ones."""
+    return {
+        "paragraphs_removed": tally["boilerplate"] + tally["repeat"],
+        "boilerplate_lines_removed": tally["boilerplate"],
+        "repeats_removed": tally["repeat"],
+        "dropped_contained": tally["contained"],
+        "dropped_fragment": tally["fragment"],
+        "rejected_fragment": tally["rejected"],
+    }
 
 
 def _row_of(owner: np.ndarray, line: np.ndarray, wanted: np.ndarray) -> np.ndarray:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from dedup.lsh import connected_components, exact_jaccard
 from dedup.pipeline import Pipeline, SignedBatch
 from dedup.segment import Paragraph, drop_lines, split_paragraphs
@@ -54,9 +56,13 @@ def find_repeats(text: str, pipeline: Pipeline, mode: Literal["line", "blank"] =
     return ParagraphReport(paragraphs, repeats_in(paragraphs, pipeline.sign([p.text for p in paragraphs]), pipeline))
 
 
-def repeats_in(paragraphs: list[Paragraph], batch: SignedBatch, pipeline: Pipeline) -> list[Repeat]:
-    """The paragraphs (signed in ``batch``) that near-duplicate an earlier one of the same list."""
-    pairs, _ = pipeline.similar_in_batch(batch)
+def repeats_in(
+    paragraphs: list[Paragraph], batch: SignedBatch, pipeline: Pipeline, pairs: np.ndarray | None = None
+) -> list[Repeat]:
+    """The paragraphs (signed in ``batch``) that near-duplicate an earlier one of the same list; ``pairs``, when
+    given, are their similar pairs (found over a larger batch, say)."""
+    if pairs is None:
+        pairs, _ = pipeline.similar_in_batch(batch)
     labels = connected_components(len(paragraphs), pairs)
     seen: dict[int, list[int]] = {}
     repeats = []
