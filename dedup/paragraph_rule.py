@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from dedup.boilerplate import scan_postings
 from dedup.paragraphs import repeats_in
@@ -256,35 +257,67 @@ def _boilerplate(
     return boiler, first
 
 
+_MAX_HOLDERS = 50  # a shingle on more pages is a stock phrase or template: evidence of no one copy
+
+
+@njit(cache=True)
+def _shared_counts(docs, measured, starts, ends, n):  # pragma: no cover - compiled
+    """``d * n + e`` for every measured posting of ``d`` and other posting ``e`` of one shingle, over the
+    posting lists ``[starts, ends)`` of ``docs``: counted, they are the shingles of ``d`` that ``e`` holds."""
+    total = 0
+    for g in range(starts.shape[0]):
+        size = ends[g] - starts[g]
+        total += size * (size - 1)
+    out = np.empty(total, dtype=np.int64)
+    w = 0
+    for g in range(starts.shape[0]):
+        for i in range(starts[g], ends[g]):
+            if not measured[i]:
+                continue
+            for j in range(starts[g], ends[g]):
+                if docs[j] != docs[i]:
+                    out[w] = docs[i] * n + docs[j]
+                    w += 1
+    return out[:w]
+
+
 def _contained(
     facts: Facts, measured: np.ndarray, held: np.ndarray, order: np.ndarray, rank: np.ndarray, share: float
 ) -> dict[int, tuple[int, str, float]]:
-    """Documents (in ``order``) whose ``measured`` rows' shingles are at least ``share`` in the ``held`` rows
-    of the documents kept before them: doc -> (the kept document holding most of them, ``contained``, share)."""
+    """Documents (in ``order``) with at least ``share`` of their ``measured`` rows' shingles in the ``held``
+    rows of one document kept before them: doc -> (that document, the one holding most, ``contained``, share).
+
+    One document, not all kept ones together: 184 of 2,372 SaudiNewsNet articles a union contained had under
+    half of their text in any one (condolences, programme announcements: one template, other people)."""
+    n = len(rank)
     rows = np.repeat(held | measured, facts.shingle_counts)
-    owner = np.repeat(facts.owner, facts.shingle_counts)[rows].astype(np.uint64)
-    keys = (owner << np.uint64(32)) | facts.shingles[rows].astype(np.uint64)
+    owner = np.repeat(facts.owner, facts.shingle_counts)[rows]
+    hashes = facts.shingles[rows]
+    flags = np.repeat(measured, facts.shingle_counts)[rows]
+    keys = (owner.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64)
     by_key = np.argsort(keys, kind="stable")
-    keys, counts_in = keys[by_key], np.repeat(measured, facts.shingle_counts)[rows][by_key]
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, int)
-    keys = keys[starts]
-    counts_in = np.logical_or.reduceat(counts_in, starts) if len(starts) else np.zeros(0, dtype=bool)
-    owner = (keys >> np.uint64(32)).astype(np.int64)
-    _, group = np.unique(keys & np.uint64(0xFFFFFFFF), return_inverse=True)
-    offsets = np.zeros(len(rank) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner, minlength=len(rank)), out=offsets[1:])
-    holder = np.full(len(keys), -1, dtype=np.int64)  # per shingle (group): the first kept document with it
-    dropped = {}
-    for doc in order.tolist():
-        groups, measure = group[offsets[doc] : offsets[doc + 1]], counts_in[offsets[doc] : offsets[doc + 1]]
-        holders = holder[groups[measure]]
-        hit = holders >= 0
-        if hit.any() and hit.mean() >= share:
-            found, counts = np.unique(holders[hit], return_counts=True)
-            best = found[np.lexsort((rank[found], -counts))[0]]  # holding most; of equals, first in order
-            dropped[doc] = (int(best), "contained", float(hit.mean()))
-        else:
-            holder[groups[holder[groups] < 0]] = doc
+    keys, flags = keys[by_key], flags[by_key]
+    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, np.int64)
+    keys, flags = keys[first], np.logical_or.reduceat(flags, first) if len(first) else flags
+    docs = (keys >> np.uint64(32)).astype(np.int64)
+    size = np.bincount(docs[flags], minlength=n)  # measured shingles per document
+    by_shingle = np.argsort(keys & np.uint64(0xFFFFFFFF), kind="stable")
+    docs, flags, hashes = docs[by_shingle], flags[by_shingle], (keys & np.uint64(0xFFFFFFFF))[by_shingle]
+    edges = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1], [True]))) if len(hashes) else [0]
+    starts, ends = np.asarray(edges[:-1]), np.asarray(edges[1:])
+    useful = (ends - starts >= 2) & (ends - starts <= _MAX_HOLDERS)
+    pairs, shared = np.unique(_shared_counts(docs, flags, starts[useful], ends[useful], n), return_counts=True)
+    doc, holder = pairs // n, pairs % n
+    contained = shared / np.maximum(size[doc], 1)
+    keep = (contained >= share) & (rank[holder] < rank[doc])
+    doc, holder, contained = doc[keep], holder[keep], contained[keep]
+    by_doc = np.lexsort((rank[holder], -contained, rank[doc]))  # per document: most contained, then keep order
+    doc, holder, contained = doc[by_doc], holder[by_doc], contained[by_doc]
+    dropped: dict[int, tuple[int, str, float]] = {}
+    for k in range(len(doc)):
+        d, h = int(doc[k]), int(holder[k])
+        if d not in dropped and h not in dropped:
+            dropped[d] = (h, "contained", float(contained[k]))
     return dropped
 
 
