@@ -22,7 +22,7 @@ from numba import njit
 
 from dedup.boilerplate import scan_postings
 from dedup.paragraphs import repeats_in
-from dedup.pipeline import Pipeline
+from dedup.pipeline import Pipeline, SignedBatch
 from dedup.segment import split_paragraphs
 
 __all__ = [
@@ -117,10 +117,8 @@ def paragraph_facts(docs: list[int], texts: list[str], pipeline: Pipeline | None
     if flat:
         batch = pipeline.sign([p.text for p in flat])
         shingles, offsets = batch.shingles.astype(np.uint32), batch.shingle_offsets
-        pairs, _ = pipeline.similar_in_batch(batch)  # one LSH for the batch; repeats are pairs inside a document
         doc_of = np.repeat(np.arange(len(paragraphs)), counts)
-        pairs = pairs[doc_of[pairs[:, 0]] == doc_of[pairs[:, 1]]]
-        pairs = pairs[np.argsort(doc_of[pairs[:, 0]], kind="stable")]
+        pairs = _pairs_inside(batch, doc_of, pipeline)
         cuts = np.searchsorted(doc_of[pairs[:, 0]], np.arange(len(paragraphs) + 1))
         for doc in np.flatnonzero(np.diff(cuts)).tolist():
             start, end = int(ends[doc] - counts[doc]), int(ends[doc])
@@ -145,6 +143,23 @@ def paragraph_facts(docs: list[int], texts: list[str], pipeline: Pipeline | None
         shingles=shingles,
         shingle_counts=np.diff(offsets),
     )
+
+
+def _pairs_inside(batch: SignedBatch, doc_of: np.ndarray, pipeline: Pipeline) -> np.ndarray:
+    """Similar pairs of paragraphs of one document, by document: one LSH for the batch whose bands carry the
+    document (so buckets never mix documents), which finds what LSH on each document alone finds."""
+    mix = (doc_of.astype(np.uint64) * np.uint64(0x9E3779B1) & np.uint64(0xFFFFFFFF)).astype(batch.signatures.dtype)
+    r = pipeline.rows
+
+    def band(b: int) -> np.ndarray:
+        columns = batch.signatures[:, b * r : (b + 1) * r].copy()
+        columns[:, 0] ^= mix
+        return columns
+
+    pairs = pipeline.candidates(band, batch.nonempty)
+    pairs = pairs[doc_of[pairs[:, 0]] == doc_of[pairs[:, 1]]]
+    similarity = pipeline.similarity(batch.signatures, pairs, (batch.hashes, batch.offsets))
+    return pairs[similarity >= pipeline.cfg.lsh.threshold]
 
 
 @dataclass(frozen=True)

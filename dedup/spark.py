@@ -250,13 +250,13 @@ def _facts_partition(cfg_json: str):
         for frame in frames:
             found = paragraph_facts(frame["doc"].tolist(), frame["text"].tolist(), pipeline)
             ends = np.cumsum(found.shingle_counts)
-            rows = pd.DataFrame({name: getattr(found, name) for name in _FACT_COLUMNS[:-1]})
-            rows["doc"] = found.owner
+            rows = pd.DataFrame({name: getattr(found, name) for name in _FACT_COLUMNS[1:-1]})
+            rows.insert(0, "doc", found.owner)
             rows["shingles"] = [
                 found.shingles[e - c : e].tobytes() for e, c in zip(ends, found.shingle_counts, strict=True)
             ]
             meta = frame.set_index("doc")[list(_META_COLUMNS)]
-            yield rows.join(meta, on="doc")
+            yield rows.join(meta, on="doc")[list(_FACT_COLUMNS + _META_COLUMNS)]
 
     return facts
 
