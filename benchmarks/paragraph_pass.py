@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import RESULTS, ROOT, print_table, save_plot, saudinewsnet_jsonl, write_results
+from _common import RESULTS, ROOT, print_table, saudinewsnet_jsonl, save_plot, write_results
 
 CORPUS = Path(os.environ.get("DEDUP_BENCH_DIR", "/tmp/dedup-bench")) / "saudinewsnet.jsonl"
 
