@@ -306,22 +306,25 @@ def _contained(
     half of their text in any one (condolences, programme announcements: one template, other people)."""
     n = len(rank)
     rows = np.repeat(held | measured, facts.shingle_counts)
-    owner = np.repeat(facts.owner, facts.shingle_counts)[rows]
-    hashes = facts.shingles[rows]
-    flags = np.repeat(measured, facts.shingle_counts)[rows]
-    keys = (owner.astype(np.uint64) << np.uint64(32)) | hashes.astype(np.uint64)
-    by_key = np.argsort(keys, kind="stable")
-    keys, flags = keys[by_key], flags[by_key]
-    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, np.int64)
-    keys, flags = keys[first], np.logical_or.reduceat(flags, first) if len(first) else flags
-    docs = (keys >> np.uint64(32)).astype(np.int64)
+    one = np.uint64(1)
+    # (shingle, document, measured) packed in 64 bits and sorted once: ties of a document and a shingle keep
+    # the measured one (the last of the run); documents number under 2**31
+    packed = (facts.shingles[rows].astype(np.uint64) << np.uint64(32)) | (
+        np.repeat(facts.owner, facts.shingle_counts)[rows].astype(np.uint64) << one
+    )
+    packed |= np.repeat(measured, facts.shingle_counts)[rows].astype(np.uint64)
+    packed.sort()  # np.unique hashes first (numpy 2): several times slower on tens of millions
+    last = np.concatenate(((packed[1:] >> one) != (packed[:-1] >> one), [True])) if len(packed) else []
+    packed = packed[last]
+    hashes, docs = packed >> np.uint64(32), ((packed & np.uint64(0xFFFFFFFF)) >> one).astype(np.int64)
+    flags = (packed & one).astype(bool)
     size = np.bincount(docs[flags], minlength=n)  # measured shingles per document
-    by_shingle = np.argsort(keys & np.uint64(0xFFFFFFFF), kind="stable")
-    docs, flags, hashes = docs[by_shingle], flags[by_shingle], (keys & np.uint64(0xFFFFFFFF))[by_shingle]
     edges = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1], [True]))) if len(hashes) else [0]
     starts, ends = np.asarray(edges[:-1]), np.asarray(edges[1:])
     useful = (ends - starts >= 2) & (ends - starts <= _MAX_HOLDERS)
-    pairs, shared = np.unique(_shared_counts(docs, flags, starts[useful], ends[useful], n), return_counts=True)
+    codes = np.sort(_shared_counts(docs, flags, starts[useful], ends[useful], n))
+    cuts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1], [True]))) if len(codes) else np.zeros(1, int)
+    pairs, shared = codes[cuts[:-1]], np.diff(cuts)
     doc, holder = pairs // n, pairs % n
     contained = shared / np.maximum(size[doc], 1)
     keep = (contained >= share) & (rank[holder] < rank[doc])
