@@ -314,13 +314,13 @@ def _contained(
     )
     packed |= np.repeat(measured, facts.shingle_counts)[rows].astype(np.uint64)
     packed.sort()  # np.unique hashes first (numpy 2): several times slower on tens of millions
-    last = np.concatenate(((packed[1:] >> one) != (packed[:-1] >> one), [True])) if len(packed) else []
+    last = np.concatenate(((packed[1:] >> one) != (packed[:-1] >> one), [True])) if len(packed) else packed > 0
     packed = packed[last]
     hashes, docs = packed >> np.uint64(32), ((packed & np.uint64(0xFFFFFFFF)) >> one).astype(np.int64)
     flags = (packed & one).astype(bool)
     size = np.bincount(docs[flags], minlength=n)  # measured shingles per document
     edges = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1], [True]))) if len(hashes) else [0]
-    starts, ends = np.asarray(edges[:-1]), np.asarray(edges[1:])
+    starts, ends = np.asarray(edges[:-1], dtype=np.int64), np.asarray(edges[1:], dtype=np.int64)
     useful = (ends - starts >= 2) & (ends - starts <= _MAX_HOLDERS)
     codes = np.sort(_shared_counts(docs, flags, starts[useful], ends[useful], n))
     cuts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1], [True]))) if len(codes) else np.zeros(1, int)
