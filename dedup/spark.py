@@ -419,7 +419,7 @@ def dedup_dataframe(
         if date_col in docs.columns
         else F.lit(None).cast("timestamp").alias("date"),
         F.pandas_udf(_penalties, "long")(text).alias("penalty"),
-    ).localCheckpoint()
+    )
     members = labels.join(meta, "node")
     order = {  # as paragraph_rule.keep_rank orders them
         "first": [F.col("node")],
