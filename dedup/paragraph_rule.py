@@ -50,12 +50,14 @@ class ParagraphRule:
     min_share: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.boilerplate_pages < 2:
-            raise ValueError(f"boilerplate pages must be 2 or more, got {self.boilerplate_pages!r}")
-        if not 0.0 < self.max_contained <= 1.0 or not 0.0 <= self.min_share <= 1.0:
-            raise ValueError("max contained must be in (0, 1] and min share in [0, 1]")
-        if self.min_words < 0:
-            raise ValueError(f"min words must be 0 or more, got {self.min_words!r}")
+        for ok, message in (
+            (self.boilerplate_pages >= 2, f"boilerplate pages must be 2 or more, got {self.boilerplate_pages!r}"),
+            (0.0 < self.max_contained <= 1.0, f"max contained must be in (0, 1], got {self.max_contained!r}"),
+            (0.0 <= self.min_share <= 1.0, f"min share must be in [0, 1], got {self.min_share!r}"),
+            (self.min_words >= 0, f"min words must be 0 or more, got {self.min_words!r}"),
+        ):
+            if not ok:
+                raise ValueError(message)
 
 
 def copy_penalty(text: str) -> int:
