@@ -205,8 +205,9 @@ def decide(facts: Facts, order: np.ndarray, outlet: np.ndarray, rule: ParagraphR
     kept[copy | fragment] = False
 
     rejected: dict[int, str] = {}
+    holders = _holders(facts, boiler, first_boiler, kept, prank, fragment)
     for doc in order[fragment[order]].tolist():
-        target = _holder(facts, boiler, first_boiler, kept, prank, doc)
+        target = holders.get(doc, -1)
         before = f"{left[doc]:,} words left of {own[doc]:,} after boilerplate lines were removed"
         if own[doc] >= rule.min_words and target >= 0:
             dropped[doc] = (target, "fragment", 1.0)
@@ -341,13 +342,20 @@ def _contained(
     return dropped
 
 
-def _holder(facts: Facts, boiler: np.ndarray, first: np.ndarray, kept: np.ndarray, prank: np.ndarray, doc: int) -> int:
-    """A kept document holding the boilerplate lines ``doc`` lost (the one first in keep order with its
-    longest such line), or -1."""
-    mine = np.flatnonzero(boiler & (facts.owner == doc))
-    for row in mine[np.argsort(-facts.words[mine], kind="stable")].tolist():
-        same = np.flatnonzero(boiler & (first == first[row]))
-        holders = [int(o) for o in facts.owner[same[np.argsort(prank[same], kind="stable")]] if kept[o] and o != doc]
-        if holders:
-            return holders[0]
-    return -1
+def _holders(
+    facts: Facts, boiler: np.ndarray, first: np.ndarray, kept: np.ndarray, prank: np.ndarray, fragment: np.ndarray
+) -> dict[int, int]:
+    """For each ``fragment`` document, a kept document holding the boilerplate lines it lost: the one first in
+    keep order with its longest such line that a kept page holds."""
+    rows = np.flatnonzero(boiler)
+    by_line = rows[np.lexsort((prank[rows], first[rows]))]
+    on_kept = by_line[kept[facts.owner[by_line]]]
+    lines, at = np.unique(first[on_kept], return_index=True)
+    holder = dict(zip(lines.tolist(), facts.owner[on_kept[at]].tolist(), strict=True))
+    mine = rows[fragment[facts.owner[rows]]]
+    mine = mine[np.lexsort((mine, -facts.words[mine], facts.owner[mine]))]  # per document, longest line first
+    found: dict[int, int] = {}
+    for doc, line in zip(facts.owner[mine].tolist(), first[mine].tolist(), strict=True):
+        if doc not in found and line in holder:
+            found[doc] = holder[line]
+    return found
