@@ -86,6 +86,11 @@ class CorpusOptions:
         if self.workers < 1 or self.batch_size < 1 or self.max_chars < 1:
             raise ValueError("workers, batch size and max chars must be positive")
 
+    @property
+    def read_fields(self) -> FieldNames:
+        """The fields read from each row: ``fields`` and the outlet (boilerplate and the keep tie-break use it)."""
+        return replace(self.fields, extra=(*self.fields.extra, self.outlet_field))
+
 
 # --- signing, in worker processes -------------------------------------------------------------
 
@@ -151,18 +156,23 @@ def _paragraph_facts(job: tuple[RowBatch, np.ndarray]) -> tuple[Facts, np.ndarra
     rows, owners = job
     opts: CorpusOptions = _worker["opts"]
     records = []
-    for record in parse_batch(rows, replace(opts.fields, extra=(opts.outlet_field,)), opts.max_chars):
+    for record in parse_batch(rows, opts.read_fields, opts.max_chars):
         if not isinstance(record, Record):
             raise RunError(f"input file {record.file + 1}, line {record.line} changed during the run: {record.reason}")
         records.append(record)
-    outlets = [str(r.extra.get(opts.outlet_field) or "") for r in records]
+    outlets = [_outlet(r, opts) for r in records]
     return paragraph_facts(owners.tolist(), [r.text for r in records], _worker["pipeline"]), owners, outlets
+
+
+def _outlet(record: Record, opts: CorpusOptions) -> str:
+    """The record's outlet (``--outlet-field``), ``""`` where it names none."""
+    return str(record.extra.get(opts.outlet_field) or "")
 
 
 def _parse_and_sign(rows: RowBatch) -> _SignedBatch:
     """Parse raw rows (JSON decoding is the costly part of reading) and sign the usable ones."""
     opts: CorpusOptions = _worker["opts"]
-    parsed = parse_batch(rows, opts.fields, opts.max_chars)
+    parsed = parse_batch(rows, opts.read_fields, opts.max_chars)
     records = [item for item in parsed if isinstance(item, Record)]
     signed = _sign_texts([r.text for r in records])
     return replace(
@@ -172,7 +182,9 @@ def _parse_and_sign(rows: RowBatch) -> _SignedBatch:
         lines=np.fromiter((r.line for r in records), dtype=np.int64, count=len(records)),
         dates=np.array([np.nan if r.date is None else r.date for r in records], dtype=np.float64),
         lengths=np.fromiter((len(r.text) for r in records), dtype=np.int64, count=len(records)),
-        penalties=np.fromiter((copy_penalty(r.text) for r in records), dtype=np.int64, count=len(records)),
+        penalties=np.fromiter(
+            (copy_penalty(r.text, _outlet(r, opts)) for r in records), dtype=np.int64, count=len(records)
+        ),
         rejected=[item for item in parsed if isinstance(item, Rejected)],
     )
 
@@ -546,7 +558,7 @@ def _paragraph_pass(
 
     def batches() -> Iterator[tuple[RowBatch, np.ndarray]]:
         """The rows of the kept documents, with their document numbers; the rest was reported already."""
-        for batch in raw_batches(files, opts.fields, opts.batch_size, opts.max_chars):
+        for batch in raw_batches(files, opts.read_fields, opts.batch_size, opts.max_chars):
             if isinstance(batch, FileError):
                 continue
             docs_of = np.array([ordinal.get((batch.file, line), -1) for line in batch.lines.tolist()], dtype=np.int64)
@@ -640,7 +652,7 @@ def _run(
         positions = _Positions(files)
 
         def rows() -> Iterator[RowBatch]:
-            for batch in raw_batches(files, opts.fields, opts.batch_size, opts.max_chars):
+            for batch in raw_batches(files, opts.read_fields, opts.batch_size, opts.max_chars):
                 if isinstance(batch, FileError):
                     on_other(batch)
                     continue

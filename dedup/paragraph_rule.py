@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from dedup.audit.names import AGENCIES
 from dedup.boilerplate import scan_postings
 from dedup.paragraphs import repeats_in
 from dedup.pipeline import Pipeline, SignedBatch
@@ -60,9 +61,12 @@ class ParagraphRule:
                 raise ValueError(message)
 
 
-def copy_penalty(text: str) -> int:
-    """How far a copy is from the one to prefer among equals: a repost footer first, then fewer hamza forms and ي."""
-    return (1 << 30) * bool(_REPOST_FOOTER.search(text)) - len(_STANDARD_LETTERS.findall(text))
+def copy_penalty(text: str, outlet: str = "") -> int:
+    """How far a copy is from the one to prefer among equals: a repost footer first, then not being a news
+    agency's own item (the origin of its wire text, :data:`dedup.audit.names.AGENCIES`), then fewer hamza
+    forms and ي."""
+    footer = bool(_REPOST_FOOTER.search(text))
+    return (2 << 30) * footer + (1 << 30) * (outlet not in AGENCIES) - len(_STANDARD_LETTERS.findall(text))
 
 
 def keep_rank(policy: str, length: np.ndarray, date: np.ndarray, penalty: np.ndarray) -> np.ndarray:

@@ -294,9 +294,10 @@ def _decide_partition(keep: str, rule: ParagraphRule):
     return decisions
 
 
-def _penalties(texts: pd.Series) -> pd.Series:
-    """:func:`dedup.paragraph_rule.copy_penalty` of each text."""
-    return texts.map(copy_penalty).astype("int64")
+def _penalties(texts: pd.Series, outlets: pd.Series) -> pd.Series:
+    """:func:`dedup.paragraph_rule.copy_penalty` of each text and its outlet."""
+    pairs = zip(texts.tolist(), outlets.fillna("").tolist(), strict=True)
+    return pd.Series([copy_penalty(text, outlet) for text, outlet in pairs], dtype="int64")
 
 
 _TEXT = "_dedup_text"
@@ -412,13 +413,14 @@ def dedup_dataframe(
     signed = _sign(docs.select(F.col("_dedup_idx").alias("idx"), text.alias("text")), cfg)
     labels = _components(signed.edges())
 
+    outlet = F.col(outlet_col).cast("string") if outlet_col in docs.columns else F.lit(None).cast("string")
     meta = docs.select(
         F.col("_dedup_idx").alias("node"),
         F.length(text).alias("length"),
         F.to_timestamp(F.col(date_col).cast("string")).alias("date")
         if date_col in docs.columns
         else F.lit(None).cast("timestamp").alias("date"),
-        F.pandas_udf(_penalties, "long")(text).alias("penalty"),
+        F.pandas_udf(_penalties, "long")(text, outlet).alias("penalty"),
     )
     members = labels.join(meta, "node")
     order = {  # as paragraph_rule.keep_rank orders them
@@ -435,7 +437,6 @@ def dedup_dataframe(
     ids = docs.select(F.col("_dedup_idx").alias("idx"), F.col(id_col).cast("string").alias("id"))
     paragraphs_removed, paragraph_counts = None, None
     if level == "paragraph":
-        outlet = F.col(outlet_col).cast("string") if outlet_col in kept.columns else F.lit(None).cast("string")
         with_meta = kept.withColumn("_dedup_outlet", outlet).join(
             meta.select(
                 F.col("node").alias("_dedup_idx"),

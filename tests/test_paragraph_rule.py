@@ -107,15 +107,20 @@ def test_a_one_word_line_in_two_unrelated_articles_is_not_removed(tmp_path) -> N
     assert removed == [] and kept == {a["id"]: a["text"] for a in articles}
 
 
-@pytest.mark.parametrize("variant", ["repost footer", "folded spelling"])
-def test_of_equal_copies_the_one_without_a_repost_footer_or_folded_spelling_is_kept(tmp_path, variant) -> None:
+@pytest.mark.parametrize("variant", ["repost footer", "folded spelling", "not the agency"])
+def test_of_equal_copies_the_one_without_a_repost_footer_or_folded_spelling_or_the_agencys_is_kept(
+    tmp_path, variant
+) -> None:
     (ten,) = _group("ten")
+    worse = {**ten, "id": "worse"}
     if variant == "repost footer":
-        worse = ten["text"] + "\nرابط الخبر بصحيفة الوئام: «نيران صديقة» أميركية تودي بحياة 14 جنديا أفغانيا"
-    else:
-        worse = ten["text"].translate(str.maketrans("أإآ", "ااا")).replace("ي ", "ى ")
-    assert copy_penalty(worse) > copy_penalty(ten["text"])
-    rows = [{**ten, "id": "worse", "text": worse}, ten]  # the same time, the worse copy first
+        worse["text"] += "\nرابط الخبر بصحيفة الوئام: «نيران صديقة» أميركية تودي بحياة 14 جنديا أفغانيا"
+    elif variant == "folded spelling":
+        worse["text"] = ten["text"].translate(str.maketrans("أإآ", "ااا")).replace("ي ", "ى ")
+    else:  # the same text as the Saudi Press Agency's own item, which is its origin
+        ten = {**ten, "outlet": "was"}
+    assert copy_penalty(worse["text"], worse["outlet"]) > copy_penalty(ten["text"], ten["outlet"])
+    rows = [worse, ten]  # the same time, the worse copy first
     _, kept, duplicates, _ = _run(tmp_path, rows, keep="earliest")
     assert list(kept) == [ten["id"]] and [(d["id"], d["kept_id"]) for d in duplicates] == [("worse", ten["id"])]
 
