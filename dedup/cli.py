@@ -195,6 +195,7 @@ def _cmd_normalize(args: argparse.Namespace) -> int:
 
 def _cmd_corpus(args: argparse.Namespace) -> int:
     from dedup.corpus import CorpusOptions, run_corpus
+    from dedup.paragraph_rule import ParagraphRule
 
     opts = _checked(
         args,
@@ -205,6 +206,8 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             max_chars=args.max_chars,
             fields=_fields(args),
+            outlet_field=args.outlet_field,
+            paragraphs=ParagraphRule(args.boilerplate_pages, args.max_contained, args.min_words, args.min_share),
             progress=sys.stderr.isatty(),
         ),
     )
@@ -382,6 +385,17 @@ _INPUT_HELP = (
 )
 
 
+def _add_boilerplate_args(parser: argparse.ArgumentParser) -> None:
+    """Boilerplate as the audit and the corpus's paragraph level count it: lines on pages of one outlet."""
+    parser.add_argument(
+        "--boilerplate-pages",
+        type=int,
+        default=3,
+        help="a paragraph on this many pages of one outlet is its boilerplate (default 3)",
+    )
+    parser.add_argument("--outlet-field", default="outlet", help="the outlet (site) of each article")
+
+
 def _add_input_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=2000, help="documents per signing batch")
     parser.add_argument("--max-chars", type=int, default=10_000_000, help="reject longer documents")
@@ -493,7 +507,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--level",
         choices=("document", "paragraph"),
         default="document",
-        help="paragraph: also remove paragraphs repeated inside or across documents (boilerplate)",
+        help="paragraph: also remove boilerplate lines and drop documents contained in kept ones",
+    )
+    _add_boilerplate_args(corpus)
+    corpus.add_argument(
+        "--max-contained",
+        type=float,
+        default=0.8,
+        help="with --level paragraph: drop a document this much contained in one kept earlier (default 0.8)",
+    )
+    corpus.add_argument(
+        "--min-words",
+        type=int,
+        default=30,
+        help="with --level paragraph: a document boilerplate removal leaves shorter is not kept (default 30)",
+    )
+    corpus.add_argument(
+        "--min-share",
+        type=float,
+        default=0.5,
+        help="with --level paragraph: ... nor one left with less of its words (default 0.5)",
     )
     corpus.add_argument("--workers", type=int, help="processes for signing (default: all cores)")
     corpus.add_argument(
@@ -531,12 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=30,
         help="a shared passage this long links two articles whatever their shares (default 30)",
     )
-    audit.add_argument(
-        "--boilerplate-pages",
-        type=int,
-        default=3,
-        help="a paragraph on this many pages of one outlet is its boilerplate (default 3)",
-    )
+    _add_boilerplate_args(audit)
     audit.add_argument(
         "--template-days",
         type=int,
@@ -555,7 +583,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CSV",
         help="outlet,name,ambiguous rows: how outlets are named in credits, beyond the built-in table",
     )
-    audit.add_argument("--outlet-field", default="outlet")
     audit.add_argument("--url-field", default="url")
     audit.add_argument("--title-field", default="title")
     audit.add_argument("--byline-field", default="author", help="the byline, where credits are looked for too")

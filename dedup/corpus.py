@@ -34,6 +34,16 @@ from dedup.config import DedupConfig
 from dedup.errors import ConfigError
 from dedup.jit import compiled_only
 from dedup.lsh import connected_components
+from dedup.paragraph_rule import (
+    Facts,
+    ParagraphRule,
+    choose_kept,
+    copy_penalty,
+    decide,
+    keep_rank,
+    paragraph_facts,
+    summary,
+)
 from dedup.pipeline import Pipeline
 from dedup.records import (
     FieldNames,
@@ -46,7 +56,7 @@ from dedup.records import (
     parse_batch,
     raw_batches,
 )
-from dedup.segment import drop_lines, split_paragraphs
+from dedup.segment import drop_lines
 from dedup.sources import file_labels, in_archive, input_files, printable_path, unread_files
 from dedup.textio import RunError, discard, for_spreadsheet, prepare_out, publish, stops_held, write_csv
 
@@ -66,6 +76,8 @@ class CorpusOptions:
     batch_size: int = 2000
     max_chars: int = 10_000_000
     fields: FieldNames = field(default_factory=FieldNames)
+    outlet_field: str = "outlet"
+    paragraphs: ParagraphRule = field(default_factory=ParagraphRule)
     progress: bool = False
 
     def __post_init__(self) -> None:
@@ -75,6 +87,11 @@ class CorpusOptions:
             raise ConfigError(f"level must be document or paragraph, got {self.level!r}")
         if self.workers < 1 or self.batch_size < 1 or self.max_chars < 1:
             raise ConfigError("workers, batch size and max chars must be positive")
+
+    @property
+    def read_fields(self) -> FieldNames:
+        """The fields read from each row: ``fields`` and the outlet (boilerplate and the keep tie-break use it)."""
+        return replace(self.fields, extra=(*self.fields.extra, self.outlet_field))
 
 
 # --- signing, in worker processes -------------------------------------------------------------
@@ -127,8 +144,8 @@ class _SignedBatch:
     lines: np.ndarray | None = None
     dates: np.ndarray | None = None
     lengths: np.ndarray | None = None
+    penalties: np.ndarray | None = None  # paragraph_rule.copy_penalty of each text
     rejected: list[Rejected] = field(default_factory=list)
-    owners: np.ndarray | None = None  # for paragraphs: the document each one comes from (and ``lines``: its line)
 
 
 def _sign_texts(texts: list[str]) -> _SignedBatch:
@@ -136,25 +153,28 @@ def _sign_texts(texts: list[str]) -> _SignedBatch:
     return _SignedBatch(batch.signatures, batch.shingles, np.diff(batch.shingle_offsets))
 
 
-def _split_and_sign(job: tuple[RowBatch, np.ndarray]) -> _SignedBatch:
-    """Parse the rows of kept documents (numbered by ``owners``), split them into paragraphs and sign those."""
+def _paragraph_facts(job: tuple[RowBatch, np.ndarray]) -> tuple[Facts, np.ndarray, list[str]]:
+    """Parse the rows of kept documents (numbered by ``owners``): their paragraphs' facts, and their outlets."""
     rows, owners = job
     opts: CorpusOptions = _worker["opts"]
-    texts, owner, lines = [], [], []
-    for doc, record in zip(owners.tolist(), parse_batch(rows, opts.fields, opts.max_chars), strict=True):
+    records = []
+    for record in parse_batch(rows, opts.read_fields, opts.max_chars):
         if not isinstance(record, Record):
             raise RunError(f"input file {record.file + 1}, line {record.line} changed during the run: {record.reason}")
-        for paragraph in split_paragraphs(record.text):
-            texts.append(paragraph.text)
-            owner.append(doc)
-            lines.append(paragraph.line)
-    return replace(_sign_texts(texts), owners=np.array(owner, dtype=np.int64), lines=np.array(lines, dtype=np.int64))
+        records.append(record)
+    outlets = [_outlet(r, opts) for r in records]
+    return paragraph_facts(owners.tolist(), [r.text for r in records], _worker["pipeline"]), owners, outlets
+
+
+def _outlet(record: Record, opts: CorpusOptions) -> str:
+    """The record's outlet (``--outlet-field``), ``""`` where it names none."""
+    return str(record.extra.get(opts.outlet_field) or "")
 
 
 def _parse_and_sign(rows: RowBatch) -> _SignedBatch:
     """Parse raw rows (JSON decoding is the costly part of reading) and sign the usable ones."""
     opts: CorpusOptions = _worker["opts"]
-    parsed = parse_batch(rows, opts.fields, opts.max_chars)
+    parsed = parse_batch(rows, opts.read_fields, opts.max_chars)
     records = [item for item in parsed if isinstance(item, Record)]
     signed = _sign_texts([r.text for r in records])
     return replace(
@@ -164,6 +184,9 @@ def _parse_and_sign(rows: RowBatch) -> _SignedBatch:
         lines=np.fromiter((r.line for r in records), dtype=np.int64, count=len(records)),
         dates=np.array([np.nan if r.date is None else r.date for r in records], dtype=np.float64),
         lengths=np.fromiter((len(r.text) for r in records), dtype=np.int64, count=len(records)),
+        penalties=np.fromiter(
+            (copy_penalty(r.text, _outlet(r, opts)) for r in records), dtype=np.int64, count=len(records)
+        ),
         rejected=[item for item in parsed if isinstance(item, Rejected)],
     )
 
@@ -330,6 +353,7 @@ class _Documents:
     line: list[np.ndarray] = field(default_factory=list)
     date: list[np.ndarray] = field(default_factory=list)
     length: list[np.ndarray] = field(default_factory=list)
+    penalty: list[np.ndarray] = field(default_factory=list)
 
     def add(self, batch: _SignedBatch, keep: np.ndarray) -> None:
         """The documents of a signed batch that ``keep`` selects."""
@@ -338,9 +362,10 @@ class _Documents:
         self.line.append(batch.lines[keep])
         self.date.append(batch.dates[keep])
         self.length.append(batch.lengths[keep])
+        self.penalty.append(batch.penalties[keep])
 
-    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """file, line, date and length of every document, each as one array."""
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """file, line, date, length and copy penalty of every document, each as one array."""
         return tuple(
             np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
             for parts, dtype in (
@@ -348,24 +373,9 @@ class _Documents:
                 (self.line, np.int64),
                 (self.date, np.float64),
                 (self.length, np.int64),
+                (self.penalty, np.int64),
             )
         )
-
-
-def _choose_kept(labels: np.ndarray, policy: str, length: np.ndarray, date: np.ndarray) -> np.ndarray:
-    """The representative of each document's cluster under ``policy``; ties go to the first seen."""
-    n = len(labels)
-    index = np.arange(n)
-    if policy == "first" or n == 0:
-        return labels.copy()
-    # earliest: undated documents come after dated ones
-    primary = -length if policy == "longest" else np.where(np.isnan(date), np.inf, date)
-    order = np.lexsort((index, primary, labels))
-    first_of_cluster = np.ones(n, dtype=bool)
-    first_of_cluster[1:] = labels[order][1:] != labels[order][:-1]
-    best = np.empty(n, dtype=np.int64)
-    best[labels[order][first_of_cluster]] = order[first_of_cluster]
-    return best[labels]
 
 
 def _peak_memory_mb() -> dict[str, float]:
@@ -537,33 +547,21 @@ def _gzip_member(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
-@dataclass(frozen=True)
-class _ParagraphEdits:
-    """What the paragraph pass removes: lines per kept document, and documents left with nothing."""
-
-    lines: dict[int, set[int]]
-    emptied: dict[int, tuple[int, float]]  # document -> (document holding the first occurrence, similarity)
-
-
 def _paragraph_pass(
     files: list[Path],
     docs: _Documents,
-    where: tuple[np.ndarray, np.ndarray],
     is_kept: np.ndarray,
     signer: _Signer,
-    pipeline: Pipeline,
     opts: CorpusOptions,
     tmp: Path,
 ) -> _ParagraphEdits:
-    """Near-duplicate paragraphs among the kept documents: every occurrence after the first is removed."""
-    file_col, line_col = where
+    """The paragraph level over the kept documents (:mod:`dedup.paragraph_rule`); writes paragraphs_removed.csv."""
+    file_col, line_col, date_col, length_col, penalty_col = docs.columns()
     ordinal = {(int(f), int(line)): d for d, (f, line) in enumerate(zip(file_col, line_col, strict=True)) if is_kept[d]}
-    owner: list[np.ndarray] = []
-    para_line: list[np.ndarray] = []
 
     def batches() -> Iterator[tuple[RowBatch, np.ndarray]]:
         """The rows of the kept documents, with their document numbers; the rest was reported already."""
-        for batch in raw_batches(files, opts.fields, opts.batch_size, opts.max_chars):
+        for batch in raw_batches(files, opts.read_fields, opts.batch_size, opts.max_chars):
             if isinstance(batch, FileError):
                 continue
             docs_of = np.array([ordinal.get((batch.file, line), -1) for line in batch.lines.tolist()], dtype=np.int64)
@@ -571,36 +569,44 @@ def _paragraph_pass(
             if len(at):
                 yield batch.take(at), docs_of[at]
 
-    def on_batch(result: _SignedBatch) -> None:
-        owner.append(result.owners)
-        para_line.append(result.lines)
+    parts, outlet = [], np.zeros(len(is_kept), dtype=np.int64)
+    names: dict[str, int] = {}
+    with tqdm(desc="paragraphs: read and sign", unit=" docs", disable=not opts.progress) as bar:
+        for facts, owners, outlets in signer.map(batches(), _paragraph_facts):
+            parts.append(facts)
+            outlet[owners] = [names.setdefault(o, len(names)) for o in outlets]
+            bar.update(len(owners))
+    facts = Facts.join(parts)
+    order = keep_rank(opts.keep, length_col, date_col, penalty_col)
+    decisions = decide(facts, order[is_kept[order]], outlet, opts.paragraphs, len(is_kept))
+    rows = [
+        [docs.ids[facts.owner[r]], facts.line[r], docs.ids[facts.owner[f]], facts.line[f], round(float(sim), 4), kind]
+        for r, f, sim, kind in zip(
+            decisions.removed.tolist(),
+            decisions.first.tolist(),
+            decisions.similarity.tolist(),
+            np.where(facts.repeat_of[decisions.removed] > 0, "repeat", "boilerplate").tolist(),
+            strict=True,
+        )
+    ]
+    write_csv(tmp / "paragraphs_removed.csv", ["id", "line", "first_id", "first_line", "similarity", "kind"], rows)
+    lines: dict[int, set[int]] = {}
+    for r in decisions.removed.tolist():
+        lines.setdefault(int(facts.owner[r]), set()).add(int(facts.line[r]))
+    tally = Counter(row[-1] for row in rows) + Counter(why for _, why, _ in decisions.dropped.values())
+    tally["rejected"] = len(decisions.rejected)
+    return _ParagraphEdits(lines, decisions.dropped, decisions.rejected, summary(tally))
 
-    signed = _sign_to_disk(signer, batches(), _split_and_sign, tmp / "paragraphs", pipeline, on_batch, opts.progress)
-    empty = np.zeros(0, dtype=np.int64)
-    owners, lines = np.concatenate([empty, *owner]), np.concatenate([empty, *para_line])
-    pairs, _ = signed.similar_pairs(pipeline)
-    labels = connected_components(len(owners), pairs)
-    removed = np.flatnonzero(labels != np.arange(len(labels)))
-    sims = signed.similarity(pipeline, np.stack([removed, labels[removed]], axis=1))
-    edits: dict[int, set[int]] = {}
-    with (tmp / "paragraphs_removed.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "line", "first_id", "first_line", "similarity"])
-        for p, sim in zip(removed.tolist(), sims, strict=True):
-            first = labels[p]
-            edits.setdefault(int(owners[p]), set()).add(int(lines[p]))
-            writer.writerow(
-                [docs.ids[owners[p]], lines[p], docs.ids[owners[first]], lines[first], round(float(sim), 4)]
-            )
-    total = np.bincount(owners, minlength=len(is_kept))
-    first_paragraph = np.zeros(len(is_kept), dtype=np.int64)
-    first_paragraph[owners[::-1]] = np.arange(len(owners))[::-1]
-    emptied = {}
-    for doc, gone in edits.items():
-        if len(gone) == total[doc]:
-            p = first_paragraph[doc]
-            emptied[doc] = (int(owners[labels[p]]), float(sims[np.searchsorted(removed, p)]))
-    return _ParagraphEdits({d: g for d, g in edits.items() if d not in emptied}, emptied)
+
+@dataclass(frozen=True)
+class _ParagraphEdits:
+    """The paragraph level's outcome: lines removed per kept document, documents dropped whole
+    (doc -> (kept doc holding its text, ``contained`` or ``fragment``, share)), rejected ones and counts."""
+
+    lines: dict[int, set[int]]
+    dropped: dict[int, tuple[int, str, float]]
+    rejected: dict[int, str]
+    counts: dict[str, int]
 
 
 def run_corpus(
@@ -633,7 +639,7 @@ def _run(
     reasons: Counter[str] = Counter()
     file_errors: list[str] = []
 
-    labels = file_labels(files)
+    file_names = file_labels(files)
     # A stray surrogate (from a file name that is not UTF-8) is written escaped, never a crash.
     with (tmp / "rejected.csv").open("w", newline="", encoding="utf-8", errors="backslashreplace") as rejected_file:
         rejected = csv.writer(rejected_file)
@@ -644,14 +650,12 @@ def _run(
                 file_errors.append(str(item))
                 return
             reasons[item.kind] += 1
-            cells = (labels[item.file], item.id or "", item.reason)
-            file, doc_id, reason = map(for_spreadsheet, cells)  # a report for people: no cell runs as a formula
-            rejected.writerow([file, item.line, doc_id, item.kind, reason])
+            rejected.writerow(_rejected_row(file_names, item))
 
         positions = _Positions(files)
 
         def rows() -> Iterator[RowBatch]:
-            for batch in raw_batches(files, opts.fields, opts.batch_size, opts.max_chars):
+            for batch in raw_batches(files, opts.read_fields, opts.batch_size, opts.max_chars):
                 if isinstance(batch, FileError):
                     on_other(batch)
                     continue
@@ -686,27 +690,42 @@ def _run(
 
     t = time.perf_counter()
     labels = connected_components(n, pairs)
-    file_col, line_col, date_col, length_col = docs.columns()
-    kept_of = _choose_kept(labels, opts.keep, length_col, date_col)
+    file_col, line_col, date_col, length_col, penalty_col = docs.columns()
+    kept_of = choose_kept(labels, keep_rank(opts.keep, length_col, date_col, penalty_col))
     is_kept = kept_of == np.arange(n)
     timings["cluster"] = time.perf_counter() - t
 
-    edits = _ParagraphEdits({}, {})
+    level = np.full(n, "document", dtype=object)
+    removed: dict[tuple[int, int], set[int]] = {}
+    paragraph_counts: dict[str, object] = {}
     if opts.level == "paragraph":
         t = time.perf_counter()
-        edits = _paragraph_pass(files, docs, (file_col, line_col), is_kept, signer, pipeline, opts, tmp)
-        for doc, (source, _) in edits.emptied.items():
+        edits = _paragraph_pass(files, docs, is_kept, signer, opts, tmp)
+        for doc, (source, why, _) in edits.dropped.items():
+            level[kept_of == doc] = why
             kept_of[kept_of == doc] = source  # its cluster now points at the document holding its text
+        out = np.isin(kept_of, list(edits.rejected))
+        fragments = []
+        for d in np.flatnonzero(out).tolist():
+            head = int(kept_of[d])
+            why = (
+                edits.rejected[head] if d == head else f"a copy of {docs.ids[head]!r}, which was rejected as a fragment"
+            )
+            fragments.append(Rejected(int(file_col[d]), int(line_col[d]), docs.ids[d], "fragment", why))
+        with (tmp / "rejected.csv").open("a", newline="", encoding="utf-8", errors="backslashreplace") as handle:
+            csv.writer(handle).writerows(_rejected_row(file_names, item) for item in fragments)
+        reasons.update({"fragment": len(fragments)} if fragments else {})
+        kept_of[out] = -1
         is_kept = kept_of == np.arange(n)
+        removed = {(int(file_col[d]), int(line_col[d])): lines for d, lines in edits.lines.items()}
+        paragraph_counts = edits.counts
         timings["paragraphs"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    dupes = np.flatnonzero(~is_kept)
+    dupes = np.flatnonzero(~is_kept & (kept_of >= 0))
     similarity = signed.similarity(pipeline, np.stack([dupes, kept_of[dupes]], axis=1))
-    levels = ["paragraph" if d in edits.emptied else "document" for d in dupes.tolist()]
-    _write_duplicates(tmp, docs.ids, dupes, labels, kept_of, similarity, levels)
+    _write_duplicates(tmp, docs.ids, dupes, labels, kept_of, similarity, level[dupes].tolist())
     kept_lines = {int(f): np.sort(line_col[is_kept & (file_col == f)]) for f in np.unique(file_col[is_kept])}
-    removed = {(int(file_col[d]), int(line_col[d])): lines for d, lines in edits.lines.items()}
     _write_kept(files, kept_lines, tmp / "kept", removed, opts, positions, signer)
     signer.close()  # all work in the pool is done; the workers' peak memory becomes readable
     for work in [*tmp.glob("documents.*"), *tmp.glob("paragraphs.*")]:  # signatures, bands and shingles
@@ -719,15 +738,14 @@ def _run(
         "tool": "dedup",
         "inputs": [printable_path(p) for p in files],
         "counts": {
-            "read": n + rejected_count,
+            "read": n + rejected_count - reasons["fragment"],  # a fragment was read as a document
             "kept": int(is_kept.sum()),
             "duplicates": len(dupes),
             "rejected": rejected_count,
         },
         "clusters_with_duplicates": len(np.unique(labels[dupes])),
         "undated": int(np.isnan(date_col).sum()),
-        "paragraphs_removed": sum(map(len, edits.lines.values())),
-        "emptied_by_paragraph_dedup": len(edits.emptied),
+        **paragraph_counts,
         "rejected_by_reason": dict(sorted(reasons.items())),
         "file_errors": file_errors,
         "unread_files": unread,
@@ -759,6 +777,12 @@ _DUPLICATE_COLUMNS = {
 }
 
 
+def _rejected_row(labels: list[str], item: Rejected) -> list:
+    """A row of rejected.csv, a report for people: no cell runs as a spreadsheet formula."""
+    file, doc_id, reason = map(for_spreadsheet, (labels[item.file], item.id or "", item.reason))
+    return [file, item.line, doc_id, item.kind, reason]
+
+
 def _write_duplicates(
     tmp: Path,
     ids: list[str],
@@ -770,7 +794,8 @@ def _write_duplicates(
 ) -> None:
     """duplicates.csv (and .parquet where pyarrow is installed): id, cluster, kept_id, similarity, level.
 
-    ``level`` is ``paragraph`` for a document dropped because every paragraph of it appears earlier.
+    ``level`` is ``document`` for the document pass; with ``--level paragraph``, ``contained`` for a document
+    mostly contained in kept ones and ``fragment`` for one that boilerplate removal left as a fragment.
     """
     rows = [
         (ids[d], int(labels[d]), ids[kept_of[d]], round(float(s), 4), level)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from dedup.lsh import connected_components, exact_jaccard
 from dedup.pipeline import Pipeline, SignedBatch
 from dedup.segment import Paragraph, drop_lines, split_paragraphs
 
-__all__ = ["ParagraphReport", "Repeat", "find_repeats"]
+__all__ = ["ParagraphReport", "Repeat", "find_repeats", "repeats_in"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,16 @@ def find_repeats(text: str, pipeline: Pipeline, mode: Literal["line", "blank"] =
     reaches the threshold (or, failing that, its most similar earlier paragraph).
     """
     paragraphs = split_paragraphs(text, mode)
-    batch = pipeline.sign([p.text for p in paragraphs])
-    pairs, _ = pipeline.similar_in_batch(batch)
+    return ParagraphReport(paragraphs, repeats_in(paragraphs, pipeline.sign([p.text for p in paragraphs]), pipeline))
+
+
+def repeats_in(
+    paragraphs: list[Paragraph], batch: SignedBatch, pipeline: Pipeline, pairs: np.ndarray | None = None
+) -> list[Repeat]:
+    """The paragraphs (signed in ``batch``) that near-duplicate an earlier one of the same list; ``pairs``, when
+    given, are their similar pairs (found over a larger batch, say)."""
+    if pairs is None:
+        pairs, _ = pipeline.similar_in_batch(batch)
     labels = connected_components(len(paragraphs), pairs)
     seen: dict[int, list[int]] = {}
     repeats = []
@@ -63,7 +73,7 @@ def find_repeats(text: str, pipeline: Pipeline, mode: Literal["line", "blank"] =
             p = paragraphs[j]
             repeats.append(Repeat(p.line, p.end_line, paragraphs[first].line, similarity))
         earlier.append(j)
-    return ParagraphReport(paragraphs, repeats)
+    return repeats
 
 
 def _first_similar(batch: SignedBatch, earlier: list[int], j: int, threshold: float) -> tuple[int, float]:

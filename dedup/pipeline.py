@@ -43,6 +43,12 @@ class SignedBatch:
         """Records with at least one shingle; empty ones never match anything."""
         return self.shingle_offsets[1:] > self.shingle_offsets[:-1]
 
+    def part(self, start: int, stop: int) -> SignedBatch:
+        """Records ``start`` to ``stop`` (not included) as a batch of their own."""
+        first, last = self.shingle_offsets[start], self.shingle_offsets[stop]
+        offsets = self.shingle_offsets[start : stop + 1] - first
+        return SignedBatch(self.shingles[first:last], offsets, self.signatures[start:stop])
+
     @cached_property
     def _sets(self) -> tuple[np.ndarray, np.ndarray]:
         return shingle_sets(self.shingles, self.shingle_offsets)

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -25,9 +26,18 @@ import pandas as pd
 from dedup.config import DedupConfig
 from dedup.corpus import CorpusOptions
 from dedup.lsh import band_keys, candidate_pairs
+from dedup.paragraph_rule import (
+    Facts,
+    ParagraphRule,
+    copy_penalty,
+    decide,
+    keep_rank,
+    paragraph_facts,
+    summary,
+)
 from dedup.pipeline import Pipeline
 from dedup.records import MAX_ID_CHARS
-from dedup.segment import drop_lines, split_paragraphs
+from dedup.segment import drop_lines
 from dedup.textio import FORMULA_STARTS, MARKER, RunError, check_out, parse_marker, replace_refusal, writing
 
 if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a function needs it
@@ -82,7 +92,8 @@ class SparkResult:
     kept: DataFrame
     duplicates: DataFrame
     rejected: DataFrame
-    paragraphs_removed: DataFrame | None = None  # with level="paragraph": id, line, first_id, first_line, similarity
+    paragraphs_removed: DataFrame | None = None  # level="paragraph": id, line, first_id, first_line, similarity, kind
+    paragraph_counts: dict[str, int] | None = None  # level="paragraph": as the local engine's manifest counts
 
 
 def _sign_partition(cfg_json: str, bands: int, rows: int):
@@ -226,18 +237,67 @@ def _sign(records: DataFrame, cfg: DedupConfig) -> _SignedRecords:
     return _SignedRecords(records.mapInPandas(sign, schema).localCheckpoint(), cfg)
 
 
-def _split_partition(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """(doc, line, text) of every paragraph of each (doc, text), split as the local engine splits."""
-    for frame in frames:
-        docs, lines, texts = [], [], []
-        for doc, text in zip(frame["doc"].tolist(), frame["text"].tolist(), strict=True):
-            for paragraph in split_paragraphs(text):
-                docs.append(doc)
-                lines.append(paragraph.line)
-                texts.append(paragraph.text)
-        yield pd.DataFrame(
-            {"doc": np.array(docs, dtype=np.int64), "line": np.array(lines, dtype=np.int64), "text": texts}
+_FACT_COLUMNS = ("doc", "line", "key", "words", "repeat_of", "similarity", "short", "shingles")
+_META_COLUMNS = ("outlet", "date", "length", "penalty")
+
+
+def _facts_partition(cfg_json: str):
+    """The paragraph facts (:func:`dedup.paragraph_rule.paragraph_facts`) of each kept document, a row a
+    paragraph, with the document's outlet, date, length and copy penalty (what the keep order reads)."""
+
+    def facts(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        pipeline = _pipeline(cfg_json)
+        for frame in frames:
+            found = paragraph_facts(frame["doc"].tolist(), frame["text"].tolist(), pipeline)
+            ends = np.cumsum(found.shingle_counts)
+            rows = pd.DataFrame({name: getattr(found, name) for name in _FACT_COLUMNS[1:-1]})
+            rows.insert(0, "doc", found.owner)
+            rows["shingles"] = [
+                found.shingles[e - c : e].tobytes() for e, c in zip(ends, found.shingle_counts, strict=True)
+            ]
+            meta = frame.set_index("doc")[list(_META_COLUMNS)]
+            yield rows.join(meta, on="doc")[list(_FACT_COLUMNS + _META_COLUMNS)]
+
+    return facts
+
+
+def _decide_partition(keep: str, rule: ParagraphRule):
+    """:func:`dedup.paragraph_rule.decide` over every row of the (one) partition: what it removes, drops and rejects,
+    as rows (action, doc, line, first_doc, first_line, similarity, detail)."""
+
+    def decisions(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        frame = pd.concat(list(frames), ignore_index=True)
+        docs, dense = np.unique(frame["doc"].to_numpy(dtype=np.int64), return_inverse=True)  # input order kept
+        blobs = frame["shingles"].tolist()
+        facts = Facts(
+            dense.astype(np.int64),
+            *(frame[name].to_numpy() for name in _FACT_COLUMNS[1:-1]),
+            np.frombuffer(b"".join(blobs), dtype=np.uint32),
+            np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)) // 4,
         )
+        first_row = np.unique(dense, return_index=True)[1]
+        meta = frame.iloc[first_row]
+        outlet = np.unique(meta["outlet"].fillna("").to_numpy(dtype=str), return_inverse=True)[1].astype(np.int64)
+        date = meta["date"].to_numpy(dtype=np.float64)
+        order = keep_rank(keep, meta["length"].to_numpy(), date, meta["penalty"].to_numpy())
+        found = decide(facts, order, outlet, rule, len(docs))
+        kind = np.where(facts.repeat_of[found.removed] > 0, "repeat", "boilerplate")
+        rows = [
+            ("removed", docs[facts.owner[r]], facts.line[r], docs[facts.owner[f]], facts.line[f], sim, k)
+            for r, f, sim, k in zip(found.removed, found.first, found.similarity, kind, strict=True)
+        ]
+        rows += [(why, docs[d], 0, docs[target], 0, share, why) for d, (target, why, share) in found.dropped.items()]
+        rows += [("rejected", docs[d], 0, -1, 0, 0.0, reason) for d, reason in found.rejected.items()]
+        names = ["action", "doc", "line", "first_doc", "first_line", "similarity", "detail"]
+        yield pd.DataFrame(rows, columns=names).astype({n: "int64" for n in ("doc", "line", "first_doc", "first_line")})
+
+    return decisions
+
+
+def _penalties(texts: pd.Series, outlets: pd.Series) -> pd.Series:
+    """:func:`dedup.paragraph_rule.copy_penalty` of each text and its outlet."""
+    pairs = zip(texts.tolist(), outlets.fillna("").tolist(), strict=True)
+    return pd.Series([copy_penalty(text, outlet) for text, outlet in pairs], dtype="int64")
 
 
 _TEXT = "_dedup_text"
@@ -253,50 +313,42 @@ def _drop_lines(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         yield frame.drop(columns="gone")
 
 
-def _paragraph_pass(kept: DataFrame, cfg: DedupConfig, text_col: str) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """The local engine's paragraph pass over the kept documents: every occurrence of a paragraph after the
-    first is removed. Returns the kept documents with those lines gone and without the documents left
-    empty, the emptied ones as (a, source: the document holding their first paragraph), and the removed
-    paragraphs as (doc, line, first_doc, first_line, similarity)."""
+def _paragraph_pass(
+    kept: DataFrame, cfg: DedupConfig, text_col: str, keep: str, rule: ParagraphRule
+) -> tuple[DataFrame, DataFrame]:
+    """The local engine's paragraph level over the kept documents (``_dedup_idx``, text and the ``outlet``,
+    ``date``, ``length``, ``penalty`` columns): facts on the executors, the rule in one partition (it goes
+    through the documents in keep order). Returns the kept documents with their removed lines gone and
+    without those dropped or rejected, and the decisions (action, doc, line, first_doc, first_line,
+    similarity, detail)."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    long = T.LongType()
-    split = kept.select(F.col("_dedup_idx").alias("doc"), F.col(text_col).alias("text")).mapInPandas(
-        _split_partition,
-        T.StructType([T.StructField(n, long) for n in ("doc", "line")] + [T.StructField("text", T.StringType())]),
+    long, text = T.LongType(), T.StringType()
+    fact_types = [long, long, long, long, long, T.DoubleType(), T.BooleanType(), T.BinaryType()]
+    meta_types = [text, T.DoubleType(), long, long]
+    schema = T.StructType(
+        [T.StructField(n, t) for n, t in zip(_FACT_COLUMNS + _META_COLUMNS, fact_types + meta_types, strict=True)]
     )
-    # A dense index in (document, line) order: a paragraph's first occurrence has the smallest one.
-    schema = T.StructType([T.StructField("idx", long), *split.schema.fields])
-    indexed = split.orderBy("doc", "line").rdd.zipWithIndex().map(lambda row: (row[1], *row[0]))
-    paragraphs = kept.sparkSession.createDataFrame(indexed, schema).localCheckpoint()
-    signed = _sign(paragraphs.select("idx", "text"), cfg)
-    moved = _components(signed.edges()).where("node != label")
-    where = paragraphs.select("idx", "doc", "line")
-    removed = (
-        signed.score(moved.select(F.col("node").alias("a"), F.col("label").alias("b")))
-        .join(where.toDF("a", "doc", "line"), "a")
-        .join(where.toDF("b", "first_doc", "first_line"), "b")
-        .localCheckpoint()
+    source = kept.select(
+        F.col("_dedup_idx").alias("doc"),
+        F.col(text_col).alias("text"),
+        *(F.col(f"_dedup_{name}").alias(name) for name in _META_COLUMNS),
     )
-    totals = where.groupBy("doc").agg(F.count("*").alias("total"), F.min("idx").alias("first_idx"))
-    status = (
-        removed.groupBy("doc").agg(F.collect_list("line").alias("gone"), F.count("*").alias("n")).join(totals, "doc")
-    )
-    emptied = (
-        status.where("n = total")
-        .join(removed.select(F.col("a").alias("first_idx"), F.col("first_doc").alias("source")), "first_idx")
-        .select(F.col("doc").alias("a"), "source")
-    )
-    edits = status.where("n < total").select(F.col("doc").alias("_dedup_idx"), "gone")
+    facts = source.mapInPandas(_facts_partition(json.dumps(cfg.describe())), schema)
+    names = ["action", "doc", "line", "first_doc", "first_line", "similarity", "detail"]
+    decision_types = [text, long, long, long, long, T.DoubleType(), text]
+    decision_schema = T.StructType([T.StructField(n, t) for n, t in zip(names, decision_types, strict=True)])
+    decisions = facts.coalesce(1).mapInPandas(_decide_partition(keep, rule), decision_schema).localCheckpoint()
+    removed = decisions.where("action = 'removed'")
+    edits = removed.groupBy(F.col("doc").alias("_dedup_idx")).agg(F.collect_list("line").alias("gone"))
+    out = decisions.where("action != 'removed'").select(F.col("doc").alias("_dedup_idx"))
     edited = (
-        kept.join(emptied.select(F.col("a").alias("_dedup_idx")), "_dedup_idx", "left_anti")
-        .join(edits, "_dedup_idx", "left")
-        .withColumnRenamed(text_col, _TEXT)
+        kept.join(out, "_dedup_idx", "left_anti").join(edits, "_dedup_idx", "left").withColumnRenamed(text_col, _TEXT)
     )
     columns = [c for c in edited.columns if c != "gone"]
     edited = edited.mapInPandas(_drop_lines, edited.select(*columns).schema).withColumnRenamed(_TEXT, text_col)
-    return edited, emptied, removed.select("doc", "line", "first_doc", "first_line", "similarity")
+    return edited, decisions
 
 
 def dedup_dataframe(
@@ -309,10 +361,13 @@ def dedup_dataframe(
     date_col: str = "published",
     max_chars: int = 10_000_000,
     level: str = "document",
+    outlet_col: str = "outlet",
+    rule: ParagraphRule | None = None,
 ) -> SparkResult:
     """Deduplicate a DataFrame inside your own Spark job; rows keep their input order through ``idx``.
 
-    ``level="paragraph"`` then removes repeated paragraphs from the kept documents, as the local engine does.
+    ``level="paragraph"`` then applies the local engine's paragraph level (:mod:`dedup.paragraph_rule`, settings
+    ``rule``, outlets read from ``outlet_col`` where there is one) to the kept documents.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -358,18 +413,20 @@ def dedup_dataframe(
     signed = _sign(docs.select(F.col("_dedup_idx").alias("idx"), text.alias("text")), cfg)
     labels = _components(signed.edges())
 
+    outlet = F.col(outlet_col).cast("string") if outlet_col in docs.columns else F.lit(None).cast("string")
     meta = docs.select(
         F.col("_dedup_idx").alias("node"),
         F.length(text).alias("length"),
         F.to_timestamp(F.col(date_col).cast("string")).alias("date")
         if date_col in docs.columns
         else F.lit(None).cast("timestamp").alias("date"),
+        F.pandas_udf(_penalties, "long")(text, outlet).alias("penalty"),
     )
     members = labels.join(meta, "node")
-    order = {
+    order = {  # as paragraph_rule.keep_rank orders them
         "first": [F.col("node")],
-        "longest": [F.col("length").desc(), F.col("node")],
-        "earliest": [F.col("date").asc_nulls_last(), F.col("node")],
+        "longest": [F.col("length").desc(), F.col("penalty"), F.col("node")],
+        "earliest": [F.col("date").asc_nulls_last(), F.col("penalty"), F.col("node")],
     }[keep]
     ranked = members.withColumn("kept_node", F.first("node").over(Window.partitionBy("label").orderBy(*order)))
     dropped = ranked.where(F.col("node") != F.col("kept_node")).select(
@@ -378,21 +435,58 @@ def dedup_dataframe(
     kept = docs.join(dropped.select(F.col("a").alias("_dedup_idx")), "_dedup_idx", "left_anti")
     dropped = dropped.withColumn("level", F.lit("document"))
     ids = docs.select(F.col("_dedup_idx").alias("idx"), F.col(id_col).cast("string").alias("id"))
-    paragraphs_removed = None
+    paragraphs_removed, paragraph_counts = None, None
     if level == "paragraph":
-        kept, emptied, removed = _paragraph_pass(kept, cfg, text_col)
-        # An emptied document is a duplicate of the one holding its text, and so is what its cluster dropped.
-        moved = emptied.select(F.col("a").alias("b"), F.col("source").alias("moved_to"))
-        dropped = dropped.join(moved, "b", "left").select("a", F.coalesce("moved_to", "b").alias("b"), "label", "level")
-        emptied_rows = emptied.join(labels.toDF("a", "label"), "a", "left").select(
-            "a", F.col("source").alias("b"), F.coalesce("label", "a").alias("label"), F.lit("paragraph").alias("level")
+        with_meta = kept.withColumn("_dedup_outlet", outlet).join(
+            meta.select(
+                F.col("node").alias("_dedup_idx"),
+                F.col("date").cast("double").alias("_dedup_date"),
+                F.col("length").alias("_dedup_length"),
+                F.col("penalty").alias("_dedup_penalty"),
+            ),
+            "_dedup_idx",
         )
-        dropped = dropped.unionByName(emptied_rows)
+        kept, decisions = _paragraph_pass(with_meta, cfg, text_col, keep, rule or ParagraphRule())
+        # A document dropped whole is a duplicate of the one holding its text, and so is what its cluster dropped.
+        whole = decisions.where(F.col("action").isin("contained", "fragment"))
+        moved = whole.select(F.col("doc").alias("b"), F.col("first_doc").alias("to"), F.col("action").alias("why"))
+        dropped = dropped.join(moved, "b", "left").select(
+            "a", F.coalesce("to", "b").alias("b"), "label", F.coalesce("why", "level").alias("level")
+        )
+        own = whole.join(labels.toDF("doc", "label"), "doc", "left").select(
+            F.col("doc").alias("a"),
+            F.col("first_doc").alias("b"),
+            F.coalesce("label", "doc").alias("label"),
+            F.col("action").alias("level"),
+        )
+        dropped = dropped.unionByName(own)
+        # A document rejected as a fragment takes its cluster with it.
+        gone = decisions.where("action = 'rejected'").select(F.col("doc").alias("b"))
+        lost = gone.select(F.col("b").alias("_dedup_idx")).union(
+            dropped.join(gone, "b", "left_semi").select(F.col("a").alias("_dedup_idx"))
+        )
+        dropped = dropped.join(gone, "b", "left_anti")
+        fragments = lost.join(ids.toDF("_dedup_idx", "id"), "_dedup_idx").select(
+            "id", F.lit("fragment").alias("kind"), "_dedup_idx"
+        )
+        rejected = rejected.unionByName(fragments)
+        removed = decisions.where("action = 'removed'")
         paragraphs_removed = (
             removed.join(ids.toDF("doc", "id"), "doc")
             .join(ids.toDF("first_doc", "first_id"), "first_doc")
-            .select("id", "line", "first_id", "first_line", F.round("similarity", 4).alias("similarity"))
+            .select(
+                "id",
+                "line",
+                "first_id",
+                "first_line",
+                F.round("similarity", 4).alias("similarity"),
+                F.col("detail").alias("kind"),
+            )
         )
+        tally = Counter()
+        for row in decisions.groupBy("action", "detail").count().collect():
+            tally[row["detail"] if row["action"] != "rejected" else "rejected"] += row["count"]
+        paragraph_counts = summary(tally)
     scored = signed.score(dropped.select("a", "b")).join(dropped, ["a", "b"])
     duplicates = (
         scored.join(ids.toDF("a", "id"), "a")
@@ -406,8 +500,10 @@ def dedup_dataframe(
             "level",
         )
     )
-    helper = [c for c in ("_dedup_idx", "_dedup_reason", "_corrupt_record") if c in kept.columns]
-    return SparkResult(kept.orderBy("_dedup_idx").drop(*helper), duplicates, rejected, paragraphs_removed)
+    helper = [c for c in kept.columns if c.startswith("_dedup_") or c == "_corrupt_record"]
+    return SparkResult(
+        kept.orderBy("_dedup_idx").drop(*helper), duplicates, rejected, paragraphs_removed, paragraph_counts
+    )
 
 
 def _read(spark: SparkSession, path: str) -> tuple[DataFrame, str]:
@@ -479,7 +575,19 @@ def run_corpus_spark(
         df, kind = _read(spark, input_path)
         if "_corrupt_record" in df.columns:
             df = df.cache()  # Spark refuses queries on the corrupt-record column of an uncached JSON read
-        result = dedup_dataframe(spark, df, cfg, keep, fields.id, fields.text, fields.date, opts.max_chars, level)
+        result = dedup_dataframe(
+            spark,
+            df,
+            cfg,
+            keep,
+            fields.id,
+            fields.text,
+            fields.date,
+            opts.max_chars,
+            level,
+            opts.outlet_field,
+            opts.paragraphs,
+        )
         kept_writer = result.kept.coalesce(1).write.mode("overwrite")
         if kind == "parquet":
             kept_writer.parquet(f"{tmp}/kept")
@@ -516,11 +624,7 @@ def run_corpus_spark(
             },
             "timings_s": {"total": round(time.perf_counter() - start, 3)},
         }
-        if result.paragraphs_removed is not None:
-            # As the local engine counts: lines removed from kept documents; emptied documents apart.
-            emptied = duplicates.where("level = 'paragraph'").select("id")
-            manifest["paragraphs_removed"] = removed.join(emptied, "id", "left_anti").count()
-            manifest["emptied_by_paragraph_dedup"] = emptied.count()
+        manifest.update(result.paragraph_counts or {})
         stream = fs.create(jvm.org.apache.hadoop.fs.Path(f"{tmp}/manifest.json"), True)
         stream.write(bytearray(json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")))
         stream.close()

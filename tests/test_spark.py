@@ -120,7 +120,9 @@ def test_a_bad_file_among_good_ones_fails_cleanly(spark, tmp_path) -> None:
 @pytest.fixture(scope="module")
 def paragraph_corpus(tmp_path_factory) -> Path:
     """Documents that share paragraphs: real article lines recombined, footers repeated across documents,
-    lines repeated inside a document, and documents made only of lines seen before."""
+    lines repeated inside a document, documents made only of lines seen before (half of one document and half
+    of another: kept), whole bodies of earlier documents with a short line added (contained), a line and a
+    footer (fragments), one-word lines in several documents, dates in random order and some missing."""
     rng = random.Random(7)
     articles = [json.loads(line)["text"] for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
     lines = [line for text in articles for line in text.split("\n") if len(line.split()) >= 8]
@@ -136,6 +138,14 @@ def paragraph_corpus(tmp_path_factory) -> Path:
     for k in range(30):
         first, second = rng.sample(rows[:300], 2)
         rows.append({"id": f"echo-{k}", "text": first["text"].split("\n")[1] + "\n" + second["text"].split("\n")[2]})
+    for k in range(30):
+        body = "\n".join(rng.choice(rows[:300])["text"].split("\n")[:3])
+        rows.append({"id": f"copy-{k}", "text": "خاتمة:\n" + body if k % 2 else body + "\nالمصدر: واس"})
+    for k in range(20):
+        rows.append({"id": f"bit-{k}", "text": rng.choice(lines) + "\n" + rng.choice(footers)})
+    for row in rows:
+        if rng.random() < 0.9:
+            row["published"] = f"2015-08-{rng.randrange(1, 12):02d}T{rng.randrange(24):02d}:00:00"
     path = tmp_path_factory.mktemp("paragraphs") / "corpus.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
@@ -143,21 +153,25 @@ def paragraph_corpus(tmp_path_factory) -> Path:
 
 def test_spark_paragraph_level_matches_the_local_engine(spark, paragraph_corpus, tmp_path) -> None:
     corpus = paragraph_corpus
-    local = run_corpus(corpus, tmp_path / "local", opts=CorpusOptions(workers=1, level="paragraph"))
-    manifest = run_corpus_spark(
-        str(corpus), str(tmp_path / "spark"), opts=CorpusOptions(level="paragraph"), master="local[2]"
-    )
-    assert local["paragraphs_removed"] > 100 and local["emptied_by_paragraph_dedup"] >= 30
-    for key in ("counts", "paragraphs_removed", "emptied_by_paragraph_dedup"):
+    opts = CorpusOptions(workers=1, level="paragraph", keep="earliest")
+    local = run_corpus(corpus, tmp_path / "local", opts=opts)
+    manifest = run_corpus_spark(str(corpus), str(tmp_path / "spark"), opts=opts, master="local[2]")
+    assert local["boilerplate_lines_removed"] > 90 and local["repeats_removed"] >= 10
+    assert local["dropped_contained"] >= 25 and local["dropped_fragment"] + local["rejected_fragment"] >= 15
+    keys = ("paragraphs_removed", "boilerplate_lines_removed", "repeats_removed", "dropped_contained")
+    for key in ("counts", *keys, "dropped_fragment", "rejected_fragment"):
         assert manifest[key] == local[key]
     with (tmp_path / "local" / "duplicates.csv").open(encoding="utf-8") as handle:
         local_dupes = {(r["id"], r["kept_id"], r["level"]) for r in csv.DictReader(handle)}
     spark_dupes = _csv_rows(tmp_path / "spark" / "duplicates.csv")
     assert {(r["id"], r["kept_id"], r["level"]) for r in spark_dupes} == local_dupes
     with (tmp_path / "local" / "paragraphs_removed.csv").open(encoding="utf-8") as handle:
-        local_removed = {(r["id"], r["line"], r["first_id"], r["first_line"]) for r in csv.DictReader(handle)}
+        local_removed = {
+            (r["id"], r["line"], r["first_id"], r["first_line"], r["kind"]) for r in csv.DictReader(handle)
+        }
+    assert len(local_removed) == local["paragraphs_removed"]
     spark_removed = _csv_rows(tmp_path / "spark" / "paragraphs_removed.csv")
-    assert {(r["id"], r["line"], r["first_id"], r["first_line"]) for r in spark_removed} == local_removed
+    assert {(r["id"], r["line"], r["first_id"], r["first_line"], r["kind"]) for r in spark_removed} == local_removed
     kept = {
         row["id"]: row["text"]
         for part in (tmp_path / "spark" / "kept").glob("part-*")
