@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from types import FunctionType
 from typing import Any
 
-__all__ = ["SMALL", "Kernel", "compiled_only", "njit", "skip_blas_probe", "small"]
+__all__ = ["SMALL", "Kernel", "compiled_only", "interpreted", "njit", "skip_blas_probe", "small"]
 
 SMALL = 1 << 15  # elements (code points, tokens) below which a batch takes the numpy twin
 _compiled_only = False
+_interpreted = False
 _probe_blas = True
 
 
@@ -54,6 +55,19 @@ def compiled_only() -> Iterator[None]:
         _compiled_only = before
 
 
+@contextmanager
+def interpreted(on: bool = True) -> Iterator[None]:
+    """Within (when ``on``): kernels take their numpy twin whatever the batch size, or else run their
+    own Python body, uncompiled. For a whole job so small that loading numba and compiling would take
+    longer than the work itself (the README's audit of 43 articles: about a second interpreted)."""
+    global _interpreted
+    before, _interpreted = _interpreted, on
+    try:
+        yield
+    finally:
+        _interpreted = before
+
+
 class Kernel:
     """A function compiled with ``numba.njit(**options)`` on first call; kernels it calls are compiled with it."""
 
@@ -87,8 +101,13 @@ class Kernel:
         return self._compiled
 
     def __call__(self, *args: Any) -> Any:
-        if self.numpy is not None and small(len(args[0])):
+        if self.numpy is not None and (small(len(args[0])) or (_interpreted and not _compiled_only)):
             return self.numpy(*args)
+        if _interpreted and not _compiled_only:
+            import numpy as np
+
+            with np.errstate(over="ignore"):  # numpy scalars wrap as the compiled integers do, but warn
+                return self.fn(*args)
         return self.compiled()(*args)
 
 

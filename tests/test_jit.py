@@ -1,7 +1,9 @@
 """Kernels and their numpy twins: the same output bit for bit, and numba loaded only for large batches."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import lsh, minhash, shingle
+from dedup.audit import run_audit
 from dedup.config import MinHashConfig
+from dedup.jit import compiled_only
 from tests.conftest import SEED
 
 _records = st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=25), min_size=1, max_size=10)
@@ -91,10 +95,37 @@ def test_the_command_line_loads_no_numba_for_small_work(argv: list[str]) -> None
         assert "'numpy'" not in loaded
 
 
+def _bigger_audit_input(tmp_path: Path) -> Path:
+    """The README's audit input twice over (other ids): past the size the audit runs interpreted."""
+    rows = (SEED.parent / "audit" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    doubled = [
+        json.dumps({**row, "id": f"{k}-{row['id']}", "url": f"{row.get('url', '')}?copy={k}", "title": f"{k}"})
+        for k in (1, 2)
+        for row in map(json.loads, rows)
+    ]
+    path = tmp_path / "twice.jsonl"
+    path.write_text("\n".join(doubled) + "\n", encoding="utf-8")
+    return path
+
+
 def test_the_command_line_skips_numbas_blas_probe(tmp_path) -> None:
-    audit = ["audit", str(SEED.parent / "audit" / "articles.jsonl"), "--out", str(tmp_path / "out")]
+    audit = ["audit", str(_bigger_audit_input(tmp_path)), "--out", str(tmp_path / "out")]
     loaded = _modules_after(
         f"from dedup.cli import main\nmain({audit!r})\nimport numba.np.arraymath as m\nprint(m._HAVE_BLAS)"
     )
     assert "'numba'" in loaded
     assert "'scipy'" not in loaded  # the probe imports scipy.linalg: as long as numba itself takes to load
+
+
+def test_the_readme_audit_runs_interpreted_and_finds_what_the_compiled_kernels_find(tmp_path) -> None:
+    """The README's first command waits for no compiler (numba is not even loaded), and the kernels'
+    own Python bodies give the files the compiled kernels give."""
+    articles = SEED.parent / "audit" / "articles.jsonl"
+    loaded = _modules_after(
+        f"from dedup.cli import main\nmain(['audit', {str(articles)!r}, '--out', {str(tmp_path / 'a')!r}])"
+    )
+    assert "'dedup.audit.run'" in loaded and "'numba'" not in loaded
+    with compiled_only():
+        run_audit(articles, tmp_path / "b")
+    for name in ("pairs.csv", "same_outlet_pairs.csv", "boilerplate.csv", "clusters.json", "outlets.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
