@@ -164,18 +164,22 @@ def test_a_lightly_edited_whole_copy_is_a_full_copy(tmp_path) -> None:
     assert pair["extent"] == "full"
 
 
+def _own_articles(outlet: str, first: int = 0) -> list[dict]:
+    """Two real articles of other papers (from the ``first``), given to ``outlet`` as text of its own."""
+    papers = [a for a in ARTICLES if a["id"].startswith("snn-") and a["outlet"] not in (SOURCE["outlet"], "was")]
+    return [
+        {**a, "id": f"{outlet}-{a['id']}", "outlet": outlet, "url": f"https://{outlet}.example/{a['id']}"}
+        for a in papers[first : first + 2]
+    ]
+
+
 def test_an_uncredited_take_is_a_copy_only_on_an_outlet_that_takes_most_of_its_text(tmp_path) -> None:
     """The copy credits nobody: on a farm (an outlet most of whose articles are others' earlier text)
     it is a copy; on a paper with text of its own, or with a third outlet running it, or holding
     text the source lacks, both ran someone else's text (a release, a wire, a contributor's piece)."""
     (pair,) = _audit(tmp_path, [SOURCE, _copy(SOURCE["text"])]).values()
     assert (pair["relation"], pair["common_source_evidence"]) == ("copy", "republisher")
-    own = [
-        {**a, "outlet": "farm", "url": f"https://farm.example/{a['id']}"}
-        for a in ARTICLES
-        if a["id"].startswith("snn-") and a["outlet"] not in (SOURCE["outlet"], "was")
-    ][:2]
-    pairs = _audit(tmp_path, [SOURCE, _copy(SOURCE["text"]), *own])
+    pairs = _audit(tmp_path, [SOURCE, _copy(SOURCE["text"]), *_own_articles("farm")])
     assert (pairs[(SOURCE["id"], "copy")]["relation"], pairs[(SOURCE["id"], "copy")]["common_source"]) == (
         "shared_source",
         "unnamed",
@@ -185,7 +189,7 @@ def test_an_uncredited_take_is_a_copy_only_on_an_outlet_that_takes_most_of_its_t
     (pair,) = _audit(tmp_path, [SOURCE, _copy(f"{SOURCE['text']}\n{extra}")]).values()
     assert (pair["relation"], pair["common_source_evidence"]) == ("shared_source", "copy_has_more")
     third = {**_copy(SOURCE["text"], outlet="third", hours=9), "id": "third"}
-    pairs = _audit(tmp_path, [SOURCE, _copy(SOURCE["text"]), third])
+    pairs = _audit(tmp_path, [SOURCE, _copy(SOURCE["text"]), third, *_own_articles("farm"), *_own_articles("third", 2)])
     assert {(p["relation"], p["common_source_evidence"]) for k, p in pairs.items() if SOURCE["id"] in k} == {
         ("shared_source", "several_outlets")
     }

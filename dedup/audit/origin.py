@@ -13,14 +13,14 @@ Relation, with what says so (``common_source_evidence``): ``shared_source`` when
 item in the input shares text with both (``agency_item``); when a byline, dateline or tag of either
 signs the text to a third party (``byline``...), or failing that a credit sentence does (``text``):
 both name it, the source names it, or the copy names a news agency; when a third article that
-shares text with both is signed by an agency (``neighbour``); when the shared text is an official
-statement, release or disclosure (``statement``), or the later article is signed by its own
-reporter or desk and names no third party (``own_byline``: on SaudiNewsNet, read by hand, these are
-papers writing up one release or briefing); ``copy`` when the copy names the source itself. When
-the copy signs and credits nothing: ``shared_source`` with an ``unnamed`` source if a third outlet ran
-the text (``several_outlets``) or the copy holds text the source lacks (``copy_has_more``); ``copy``
-if the copy's outlet is a republisher (most of its articles are others' earlier text); else
-``shared_source`` (``unsigned``).
+shares text with both is signed by an agency (``neighbour``); when the later article is signed by its
+own reporter or desk and names no third party (``own_byline``: on SaudiNewsNet, read by hand, these
+are papers writing up one release or briefing). ``copy`` when the copy names the source itself, or
+when the copy's outlet is a republisher (most of its articles are others' earlier text). Then
+``shared_source`` when the shared text is an official statement, release or disclosure
+(``statement``); failing all, with an ``unnamed`` source: a third outlet ran the text
+(``several_outlets``), the copy holds text the source lacks (``copy_has_more``), or nothing says
+who took from whom (``unsigned``).
 """
 
 from __future__ import annotations
@@ -179,18 +179,18 @@ class _Evidence:
         signed = [o for t in sorted(third) for o in self.signed_by(t)]
         if signed:  # an article that shares text with both is signed by an agency
             return "shared_source", signed[0], "neighbour"
-        if any(_STATEMENT.search(source.text, a, b) for a, b in spans):
-            return "shared_source", "statement", "statement"
         if self.own_byline(copy.index):
             # The later one signs it as its own and credits nobody: on real news, a release both wrote up.
             return "shared_source", "statement", "own_byline"
+        if copy.outlet in self.republishers:  # an outlet that takes most of its text from others took this
+            return "copy", "", "republisher"
+        if any(_STATEMENT.search(source.text, a, b) for a, b in spans):
+            return "shared_source", "statement", "statement"
         # The copy signs nothing and credits nobody: nothing in the two says who took from whom.
         if {self.articles[t].outlet for t in third} - pair:  # a third outlet ran it too: sent to all
             return "shared_source", "unnamed", "several_outlets"
         if more >= _MORE_WORDS and more >= _MORE_SHARE * (more + taken):
             return "shared_source", "unnamed", "copy_has_more"  # text the source lacks: not from it
-        if copy.outlet in self.republishers:
-            return "copy", "", "republisher"  # an outlet that takes most of its text from others
         # Read by hand on SaudiNewsNet, a paper's uncredited text that another paper also ran is a release,
         # a wire or a contributor's piece that both received, whoever signs it, verbatim or not.
         return "shared_source", "unnamed", "unsigned"
