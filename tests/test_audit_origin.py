@@ -223,3 +223,17 @@ def test_in_a_round_up_a_credit_far_from_the_shared_text_is_about_something_else
     near = _copy(f"{other['text']}\n{qna}\n{passage}")  # the credit next to the shared text is about it
     (pair,) = _audit(tmp_path, [SOURCE, near]).values()
     assert (pair["attribution"], pair["credited_outlet"]) == ("credited", "qna")  # its wire text, credited
+
+
+def test_a_paper_cited_inside_agency_copy_is_the_agencys_citation_not_the_copys_source(tmp_path) -> None:
+    """The copy is signed to AFP and quotes the paper as AFP does ("وذكرت صحيفة الوئام"): both ran AFP."""
+    cited = f"{SOURCE['text']}\nوذكرت صحيفة الوئام أن المقابلات ستستمر حتى نهاية الأسبوع."
+    (pair,) = _audit(tmp_path, [SOURCE, _copy(cited, byline="الرياض - أ ف ب")]).values()
+    assert (pair["relation"], pair["common_source"], pair["common_source_evidence"]) == (
+        "shared_source",
+        "afp",
+        "byline",
+    )
+    assert (pair["attribution"], pair["credited_outlet"]) == ("credited", "afp")
+    (pair,) = _audit(tmp_path, [SOURCE, _copy(cited)]).values()  # unsigned: the sentence credits the paper
+    assert (pair["relation"], pair["common_source_evidence"], pair["credited_outlet"]) == ("copy", "credit", "alweeam")

@@ -165,9 +165,12 @@ class _Evidence:
         items = sorted(t for t in third if self.articles[t].outlet in self.agencies)
         if items:  # the agency's own item is in the input, and shares text with both
             return "shared_source", self.articles[items[0]].outlet, "agency_item"
-        if any(f.outlet == source.outlet for f in own):
-            return "copy", "", "credit"  # the copy, in its own words, names the source itself
         pair = {source.outlet, copy.outlet}
+        wire = any(f.where != "text" and f.outlet in self.agencies and f.outlet not in pair for f in about)
+        # The copy, in its own words, names the source itself; but a body sentence naming it in a text
+        # that the byline or dateline signs to an agency is the agency's own citation of the paper.
+        if any(f.outlet == source.outlet and (f.where != "text" or not wire) for f in own):
+            return "copy", "", "credit"
         # A byline, dateline or tag that signs the text first (either side), then credits in the text.
         for where in (("byline", "dateline", "tag"), ("text",)):
             copy_names = [f.outlet for f in about if f.outlet not in pair and f.where in where]
