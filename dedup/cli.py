@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone, tzinfo
@@ -235,10 +236,12 @@ def _spark_corpus(args: argparse.Namespace, cfg: DedupConfig, opts: CorpusOption
     if args.date_format or args.timezone != timezone.utc:
         raise RunError("--date-format and --timezone are for --engine local; Spark reads ISO 8601 dates")
     try:
-        from dedup.spark import run_corpus_spark
+        from dedup.spark import run_corpus_spark, spark_session
     except ImportError:
         raise RunError("the Spark engine needs PySpark: pip install 'arabic-dedup[spark]'") from None
     conf = dict(item.split("=", 1) for item in args.spark_conf)
+    jvm_log = None if args.verbose else Path(tempfile.gettempdir()) / "dedup-spark.log"
+    spark_session(args.spark_master, conf, jvm_log)  # the run below takes this session
     return run_corpus_spark(args.input, args.out, cfg, opts, args.spark_master, conf)
 
 
@@ -543,6 +546,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
+    )
+    corpus.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show Spark's own messages (its JVM's start-up notices and log4j lines) on standard error; "
+        "without it they go to dedup-spark.log in the temporary folder",
     )
     _add_input_args(corpus)
     corpus.add_argument("--date-field", default="published", help="date used by --keep earliest (see --date-format)")

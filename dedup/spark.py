@@ -15,7 +15,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,8 +58,30 @@ def _pipeline(cfg_json: str) -> Pipeline:
     return _pipelines[cfg_json]
 
 
-def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None) -> SparkSession:
-    """A SparkSession with settings that work on one machine and quiet output; ``conf`` overrides them."""
+@contextmanager
+def _stderr_to(log: str | Path | None) -> Iterator[None]:
+    """Within: this process's standard error (file descriptor 2) writes to ``log``, so a child started
+    here (PySpark's JVM) keeps writing there for good; Python's own comes back after."""
+    if log is None:
+        yield
+        return
+    sys.stderr.flush()
+    saved, target = os.dup(2), os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(target, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(target)
+
+
+def spark_session(
+    master: str = "local[2]", conf: dict[str, str] | None = None, jvm_log: str | Path | None = None
+) -> SparkSession:
+    """A SparkSession with settings that work on one machine and quiet output; ``conf`` overrides them.
+    With ``jvm_log``, a JVM started here writes its own messages (start-up notices, log4j) to that file
+    instead of standard error."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -80,7 +102,8 @@ def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None) 
     builder = SparkSession.builder.master(master).appName("dedup")
     for key, value in settings.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    with _stderr_to(jvm_log):
+        spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 

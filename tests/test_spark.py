@@ -250,3 +250,14 @@ def test_spark_refuses_an_output_another_run_is_writing(spark, tmp_path) -> None
     assert not out.exists()
     assert run_corpus_spark(str(SAMPLE), str(out))["counts"]["read"] == 300
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_spark_run_from_the_command_line_is_quiet_unless_verbose(tmp_path) -> None:
+    """Issue 15: the JVM's start-up notices and log4j lines go to a log file, not to the user's terminal."""
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(SAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)[:5]), encoding="utf-8")
+    run = [sys.executable, "-m", "dedup", "corpus", str(rows), "--engine", "spark", "--out", str(tmp_path / "out")]
+    done = subprocess.run(run, capture_output=True, text=True, timeout=600, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and "read 5, kept 5" in done.stdout
+    assert "log4j" in (tmp_path / "dedup-spark.log").read_text(encoding="utf-8")
