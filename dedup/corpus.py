@@ -16,7 +16,6 @@ import json
 import mmap
 import os
 import re
-import resource
 import signal
 import time
 from collections import Counter, deque
@@ -32,7 +31,9 @@ from tqdm import tqdm
 
 from dedup.config import DedupConfig
 from dedup.lsh import connected_components
+from dedup.manifest import Manifest, peak_memory_mb, run_outputs, run_settings
 from dedup.pipeline import Pipeline
+from dedup.policy import DUPLICATE_COLUMNS, REJECTED_COLUMNS, choose_kept, rejected_row
 from dedup.records import (
     FieldNames,
     FileError,
@@ -46,7 +47,7 @@ from dedup.records import (
 )
 from dedup.segment import drop_lines, split_paragraphs
 from dedup.sources import file_labels, in_archive, input_files, printable_path, unread_files
-from dedup.textio import RunError, discard, for_spreadsheet, prepare_out, publish, stops_held, write_csv
+from dedup.textio import RunError, discard, prepare_out, publish, stops_held, write_csv
 
 __all__ = ["CorpusOptions", "run_corpus"]
 
@@ -349,29 +350,6 @@ class _Documents:
         )
 
 
-def _choose_kept(labels: np.ndarray, policy: str, length: np.ndarray, date: np.ndarray) -> np.ndarray:
-    """The representative of each document's cluster under ``policy``; ties go to the first seen."""
-    n = len(labels)
-    index = np.arange(n)
-    if policy == "first" or n == 0:
-        return labels.copy()
-    # earliest: undated documents come after dated ones
-    primary = -length if policy == "longest" else np.where(np.isnan(date), np.inf, date)
-    order = np.lexsort((index, primary, labels))
-    first_of_cluster = np.ones(n, dtype=bool)
-    first_of_cluster[1:] = labels[order][1:] != labels[order][:-1]
-    best = np.empty(n, dtype=np.int64)
-    best[labels[order][first_of_cluster]] = order[first_of_cluster]
-    return best[labels]
-
-
-def _peak_memory_mb() -> dict[str, float]:
-    """Peak resident memory of this process, and of the largest worker process (Linux: ru_maxrss in KiB)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"main": round(own / 1024, 1), "largest_worker": round(children / 1024, 1)}
-
-
 class _Positions:
     """Where each row of the plain (uncompressed) JSONL inputs lies, so kept rows copy as byte ranges."""
 
@@ -634,16 +612,14 @@ def _run(
     # A stray surrogate (from a file name that is not UTF-8) is written escaped, never a crash.
     with (tmp / "rejected.csv").open("w", newline="", encoding="utf-8", errors="backslashreplace") as rejected_file:
         rejected = csv.writer(rejected_file)
-        rejected.writerow(["file", "line", "id", "kind", "reason"])
+        rejected.writerow(REJECTED_COLUMNS)
 
         def on_other(item: Rejected | FileError) -> None:
             if isinstance(item, FileError):
                 file_errors.append(str(item))
                 return
             reasons[item.kind] += 1
-            cells = (labels[item.file], item.id or "", item.reason)
-            file, doc_id, reason = map(for_spreadsheet, cells)  # a report for people: no cell runs as a formula
-            rejected.writerow([file, item.line, doc_id, item.kind, reason])
+            rejected.writerow(rejected_row(labels[item.file], item))
 
         positions = _Positions(files)
 
@@ -684,7 +660,7 @@ def _run(
     t = time.perf_counter()
     labels = connected_components(n, pairs)
     file_col, line_col, date_col, length_col = docs.columns()
-    kept_of = _choose_kept(labels, opts.keep, length_col, date_col)
+    kept_of = choose_kept(labels, opts.keep, length_col, date_col)
     is_kept = kept_of == np.arange(n)
     timings["cluster"] = time.perf_counter() - t
 
@@ -711,49 +687,25 @@ def _run(
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
 
-    rejected_count = sum(reasons.values())
-    manifest = {
-        "tool": "dedup",
-        "inputs": [printable_path(p) for p in files],
-        "counts": {
-            "read": n + rejected_count,
-            "kept": int(is_kept.sum()),
-            "duplicates": len(dupes),
-            "rejected": rejected_count,
-        },
-        "clusters_with_duplicates": len(np.unique(labels[dupes])),
-        "undated": int(np.isnan(date_col).sum()),
-        "paragraphs_removed": sum(map(len, edits.lines.values())),
-        "emptied_by_paragraph_dedup": len(edits.emptied),
-        "rejected_by_reason": dict(sorted(reasons.items())),
-        "file_errors": file_errors,
-        "unread_files": unread,
-        "settings": {
-            **pipeline.cfg.describe(),
-            "bands": pipeline.bands,
-            "rows": pipeline.rows,
-            **{k: v for k, v in asdict(opts).items() if k != "progress"},
-        },
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
-        "peak_memory_mb": _peak_memory_mb(),
-        "outputs": {"kept": "kept/", "duplicates": "duplicates.csv", "rejected": "rejected.csv"},
-    }
-    if opts.level == "paragraph":
-        manifest["outputs"]["paragraphs_removed"] = "paragraphs_removed.csv"
-    if (tmp / "duplicates.parquet").exists():
-        manifest["outputs"]["duplicates_parquet"] = "duplicates.parquet"
-    text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
-    (tmp / "manifest.json").write_text(text, encoding="utf-8", errors="backslashreplace")
-    return manifest
-
-
-_DUPLICATE_COLUMNS = {
-    "id": "string",
-    "cluster": "int64",
-    "kept_id": "string",
-    "similarity": "float64",
-    "level": "string",
-}
+    manifest = Manifest(
+        engine="local",
+        inputs=[printable_path(p) for p in files],
+        kept=int(is_kept.sum()),
+        duplicates=len(dupes),
+        rejected_by_reason=dict(reasons),
+        clusters_with_duplicates=len(np.unique(labels[dupes])),
+        undated=int(np.isnan(date_col).sum()),
+        settings=run_settings(pipeline.cfg, pipeline.bands, pipeline.rows, asdict(opts)),
+        outputs=run_outputs(opts.level, (tmp / "duplicates.parquet").exists()),
+        paragraphs_removed=sum(map(len, edits.lines.values())),
+        emptied_by_paragraph_dedup=len(edits.emptied),
+        file_errors=file_errors,
+        unread_files=unread,
+        timings_s=timings,
+        peak_memory_mb=peak_memory_mb(),
+    )
+    (tmp / "manifest.json").write_text(manifest.json(), encoding="utf-8", errors="backslashreplace")
+    return manifest.to_dict()
 
 
 def _write_duplicates(
@@ -765,15 +717,12 @@ def _write_duplicates(
     similarity,
     levels: list[str],
 ) -> None:
-    """duplicates.csv (and .parquet where pyarrow is installed): id, cluster, kept_id, similarity, level.
-
-    ``level`` is ``paragraph`` for a document dropped because every paragraph of it appears earlier.
-    """
+    """duplicates.csv (and .parquet where pyarrow is installed): see :data:`dedup.policy.DUPLICATE_COLUMNS`."""
     rows = [
         (ids[d], int(labels[d]), ids[kept_of[d]], round(float(s), 4), level)
         for d, s, level in zip(dupes.tolist(), similarity, levels, strict=True)
     ]
-    write_csv(tmp / "duplicates.csv", list(_DUPLICATE_COLUMNS), rows)
+    write_csv(tmp / "duplicates.csv", list(DUPLICATE_COLUMNS), rows)
     try:
         import pyarrow.csv as pa_csv
         import pyarrow.parquet as pq
@@ -783,6 +732,6 @@ def _write_duplicates(
     table = pa_csv.read_csv(
         tmp / "duplicates.csv",
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-        convert_options=pa_csv.ConvertOptions(column_types=_DUPLICATE_COLUMNS),
+        convert_options=pa_csv.ConvertOptions(column_types=DUPLICATE_COLUMNS),
     )
     pq.write_table(table, tmp / "duplicates.parquet")
