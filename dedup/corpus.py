@@ -41,6 +41,7 @@ from dedup.records import (
     Record,
     Rejected,
     RowBatch,
+    json_line,
     parquet_batches,
     parse_batch,
     raw_batches,
@@ -475,17 +476,8 @@ def _kept_lines(path: Path, wanted: np.ndarray, edits: dict[int, set[int]], opts
                 obj = json.loads(raw) if isinstance(raw, bytes) else raw
                 if number in edits:
                     obj[opts.fields.text] = drop_lines(obj[opts.fields.text], edits[number])
-                raw = _dumps(obj)
+                raw = json_line(obj)
             yield raw if raw.endswith(b"\n") else raw + b"\n"
-
-
-def _dumps(obj: dict) -> bytes:
-    """A row as one line of UTF-8 JSON; all ASCII (escaped) when a field besides id and text holds a lone
-    surrogate, which UTF-8 cannot encode but a JSON escape can."""
-    try:
-        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(obj).encode("ascii")
 
 
 _GZIP_MEMBER_BYTES = 8 << 20

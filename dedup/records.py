@@ -30,6 +30,8 @@ __all__ = [
     "batched",
     "duplicate_id",
     "is_blank",
+    "json_array",
+    "json_line",
     "line_limit",
     "parquet_batches",
     "parse_batch",
@@ -267,7 +269,7 @@ def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> I
         yield RowBatch(index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist())
 
 
-def _json_array(path: Path) -> bool:
+def json_array(path: Path) -> bool:
     """Whether a ``.json`` file holds one JSON document (``[`` or a lone ``{`` first), not JSON Lines."""
     if not path.name.endswith((".json", ".json.gz")):
         return False
@@ -312,7 +314,7 @@ def raw_batches(
     for index, path in enumerate(files):
         if path.name.endswith(".parquet"):
             batches = _parquet_batches(path, index, fields, size)
-        elif _json_array(path):
+        elif json_array(path):
             batches = _array_batches(path, index, size)
         else:
             batches = _jsonl_batches(path, index, size, limit)
@@ -397,6 +399,15 @@ def read_records(
             continue
         for item in parse_batch(batch, fields, max_chars):
             yield ids(item) if isinstance(item, Record) else item
+
+
+def json_line(row: dict) -> bytes:
+    """A row as one line of UTF-8 JSON (no newline); all ASCII (escaped) when a field besides id and text
+    holds a lone surrogate, which UTF-8 cannot encode but a JSON escape can."""
+    try:
+        return json.dumps(row, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(row).encode("ascii")
 
 
 def batched(

@@ -18,6 +18,7 @@ from typing import IO
 
 __all__ = [
     "FileError",
+    "corpus_name",
     "file_labels",
     "in_archive",
     "input_files",
@@ -34,8 +35,13 @@ class FileError(Exception):
     """A whole input file (or its rest) cannot be read; ``str()`` says which and why."""
 
 
+def corpus_name(name: str) -> bool:
+    """Whether a file of this name is read as corpus input (JSON Lines, JSON, gzip of those, Parquet, zip)."""
+    return name.endswith(_SUFFIXES)
+
+
 def _readable(path: Path) -> bool:
-    return path.name.endswith(_SUFFIXES) and path.is_file()
+    return corpus_name(path.name) and path.is_file()
 
 
 def _zip_members(archive: Path) -> tuple[list[Path], list[Path]]:
