@@ -202,8 +202,6 @@ def _cmd_corpus(args: argparse.Namespace) -> int:
 def _spark_corpus(args: argparse.Namespace, opts: CorpusOptions) -> dict:
     if args.input == "-" or args.input.rstrip("/").lower().endswith(".zip"):
         raise RunError(f"{args.input}: the Spark engine reads JSON Lines or Parquet; use --engine local for this")
-    if args.date_format or args.timezone != timezone.utc:
-        raise RunError("--date-format and --timezone are for --engine local; Spark reads ISO 8601 dates")
     try:
         from dedup.spark import run_corpus_spark
     except ImportError:

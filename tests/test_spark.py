@@ -8,6 +8,7 @@ import random
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ pytest.importorskip("pyspark", reason="the Spark engine is the optional extra '.
 
 from dedup.corpus import CorpusOptions, run_corpus
 from dedup.noise import edit_words, perturb
+from dedup.records import FieldNames
 from dedup.spark import dedup_dataframe, run_corpus_spark, spark_session
 from dedup.textio import RunError
 from tests.conftest import SAMPLE
@@ -240,3 +242,68 @@ def test_spark_refuses_an_output_another_run_is_writing(spark, tmp_path) -> None
     assert not out.exists()
     assert run_corpus_spark(str(SAMPLE), str(out))["counts"]["read"] == 300
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def _ids(path: Path) -> set[str]:
+    return {json.loads(line)["id"] for part in path.glob("part-*") for line in part.open(encoding="utf-8")}
+
+
+def test_both_engines_apply_one_set_of_rules_to_awkward_rows(spark, tmp_path) -> None:
+    """Issue 12: real articles, planted copies dated in a --date-format, and the awkward rows that once split the
+    engines (blank, numeric, list and null texts; a missing, a numeric and a repeated id; a 1.5M-character
+    text; broken JSON; an array line): the same counts, reasons, kept and dropped ids, files and columns."""
+    rng = random.Random(12)
+    articles = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()[:40]]
+    rows = [{**a, "published": f"{k % 28 + 1:02d}/02/2017"} for k, a in enumerate(articles)]
+    rows += [
+        {"id": f"copy-{k}", "text": perturb(a["text"], rng), "published": "01/01/2017"}
+        for k, a in enumerate(articles[:6])
+    ]
+    rows += [
+        {"id": "blank", "text": " \t\u00a0\n "},
+        {"id": "number", "text": 5},
+        {"id": "list", "text": [articles[7]["text"]]},
+        {"id": "null", "text": None},
+        {"text": articles[8]["text"]},
+        {"id": 7, "text": articles[9]["text"][: len(articles[9]["text"]) // 2]},
+        {"id": articles[10]["id"], "text": "نص آخر بالمعرف نفسه"},
+        {"id": "long", "text": (articles[11]["text"] + "\n") * (1_500_000 // len(articles[11]["text"]) + 1)},
+    ]
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows] + ['{"id": "broken", "text": "نص', '["an", "array"]']
+    path = tmp_path / "awkward.jsonl"
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    opts = CorpusOptions(keep="earliest", fields=FieldNames(date_formats=("%d/%m/%Y",)))
+    local = run_corpus(path, tmp_path / "local", opts=replace(opts, workers=1))
+    remote = run_corpus_spark(str(path), str(tmp_path / "spark"), opts=opts)
+    reasons = {
+        "bad_text": 2,
+        "duplicate_id": 1,
+        "empty_text": 1,
+        "invalid_json": 1,
+        "missing_id": 1,
+        "missing_text": 1,
+        "not_an_object": 1,
+    }
+    assert remote["rejected_by_reason"] == local["rejected_by_reason"] == reasons
+    assert remote["counts"] == local["counts"] == {"read": 56, "kept": 41, "duplicates": 7, "rejected": 8}
+    assert set(remote) == set(local)
+    for key in ("undated", "clusters_with_duplicates", "file_errors", "unread_files", "outputs"):
+        assert remote[key] == local[key]
+    assert _ids(tmp_path / "spark" / "kept") == {
+        json.loads(x)["id"] for x in (tmp_path / "local" / "kept" / "awkward.jsonl").open()
+    }
+    for name in ("duplicates.csv", "rejected.csv"):
+        with (tmp_path / "local" / name).open(encoding="utf-8") as handle:
+            local_rows = list(csv.DictReader(handle))
+        with (tmp_path / "spark" / name).open(encoding="utf-8") as handle:
+            spark_rows = list(csv.DictReader(handle))
+        assert spark_rows and list(spark_rows[0]) == list(local_rows[0])
+        assert sorted(map(tuple, (r.values() for r in spark_rows))) == sorted(
+            map(tuple, (r.values() for r in local_rows))
+        )
+    dropped = {r["id"]: r["kept_id"] for r in _csv_rows(tmp_path / "spark" / "duplicates.csv")}
+    # The copies are dated earlier; the long text repeats an article and has no date, so comes after it.
+    assert dropped == {**{articles[k]["id"]: f"copy-{k}" for k in range(6)}, "long": articles[11]["id"]}
+    assert sorted(p.name for p in (tmp_path / "spark").iterdir()) == sorted(
+        p.name for p in (tmp_path / "local").iterdir()
+    )
