@@ -33,7 +33,7 @@ from dedup.config import DedupConfig
 from dedup.lsh import connected_components
 from dedup.manifest import Manifest, peak_memory_mb, run_outputs, run_settings
 from dedup.pipeline import Pipeline
-from dedup.policy import DUPLICATE_COLUMNS, REJECTED_COLUMNS, choose_kept, rejected_row
+from dedup.policy import DUPLICATE_COLUMNS, KEEP_POLICIES, REJECTED_COLUMNS, choose_kept, rejected_row
 from dedup.records import (
     FieldNames,
     FileError,
@@ -69,7 +69,7 @@ class CorpusOptions:
     progress: bool = False
 
     def __post_init__(self) -> None:
-        if self.keep not in ("earliest", "longest", "first"):
+        if self.keep not in KEEP_POLICIES:
             raise ValueError(f"keep must be earliest, longest or first, got {self.keep!r}")
         if self.level not in ("document", "paragraph"):
             raise ValueError(f"level must be document or paragraph, got {self.level!r}")

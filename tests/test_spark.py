@@ -245,7 +245,7 @@ def test_spark_refuses_an_output_another_run_is_writing(spark, tmp_path) -> None
 
 
 def _ids(path: Path) -> set[str]:
-    return {json.loads(line)["id"] for part in path.glob("part-*") for line in part.open(encoding="utf-8")}
+    return {json.loads(line)["id"] for part in path.glob("part-*.txt") for line in part.open(encoding="utf-8")}
 
 
 def test_both_engines_apply_one_set_of_rules_to_awkward_rows(spark, tmp_path) -> None:
@@ -307,3 +307,32 @@ def test_both_engines_apply_one_set_of_rules_to_awkward_rows(spark, tmp_path) ->
     assert sorted(p.name for p in (tmp_path / "spark").iterdir()) == sorted(
         p.name for p in (tmp_path / "local").iterdir()
     )
+
+
+def test_a_folder_of_parquet_and_json_lines_gives_what_the_local_engine_gives(spark, tmp_path) -> None:
+    """Parquet rows are numbered and checked as locally, beside JSON Lines in the same folder."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    articles = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()[:60]]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [{"id": a["id"], "text": a["text"]} for a in articles[:30]]
+    rows += [{"id": None, "text": "نص"}, {"id": "blank", "text": "   "}, {"id": "copy", "text": articles[40]["text"]}]
+    pq.write_table(pa.Table.from_pylist(rows), folder / "a.parquet", row_group_size=10)
+    lines = [json.dumps({"id": a["id"], "text": a["text"]}, ensure_ascii=False) for a in articles[30:]]
+    (folder / "b.jsonl").write_text("\n".join([*lines, lines[0], "{"]) + "\n", encoding="utf-8")
+    local = run_corpus(folder, tmp_path / "local", opts=CorpusOptions(workers=1))
+    remote = run_corpus_spark(str(folder), str(tmp_path / "spark"))
+    assert remote["counts"] == local["counts"] == {"read": 65, "kept": 60, "duplicates": 1, "rejected": 4}
+    assert remote["rejected_by_reason"] == local["rejected_by_reason"]
+    for name in ("duplicates.csv", "rejected.csv"):
+        with (tmp_path / "local" / name).open(encoding="utf-8") as handle:
+            assert _csv_rows(tmp_path / "spark" / name) == list(csv.DictReader(handle))
+    kept = {}
+    for engine in ("local", "spark"):
+        folder = tmp_path / engine / "kept"
+        (table,) = folder.glob("*.parquet")
+        (json_lines,) = folder.glob("*.txt" if engine == "spark" else "*.jsonl")
+        parquet_ids = pq.read_table(table).column("id").to_pylist()
+        kept[engine] = (parquet_ids, [json.loads(line)["id"] for line in json_lines.open(encoding="utf-8")])
+    assert kept["spark"] == kept["local"]
