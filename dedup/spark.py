@@ -593,10 +593,10 @@ def run_corpus_spark(
         parsed, lines, rows, file_errors = read_parsed(spark, inputs, opts.fields, opts.max_chars)
         decision = _decide(parsed, cfg, opts.keep, inputs.labels)
         dropped = decision.dropped.select(F.col("a").alias("_dedup_idx"))
-        survivors = decision.docs.select("_dedup_idx", "text").join(dropped, "_dedup_idx", "left_anti")
-        result = _outcome(decision, survivors, cfg, opts.level, "text")
+        paragraphs = opts.level == "paragraph"  # only then are the kept texts needed (and changed)
+        survivors = decision.docs.select("_dedup_idx", *(["text"] if paragraphs else []))
+        result = _outcome(decision, survivors.join(dropped, "_dedup_idx", "left_anti"), cfg, opts.level, "text")
         kept = result.kept.localCheckpoint()
-        paragraphs = opts.level == "paragraph"
         if lines is not None:  # JSON Lines: the input lines as they were, rewritten where paragraphs went
             kept_lines = lines.select("_dedup_idx", "value").join(kept, "_dedup_idx")
             if paragraphs:

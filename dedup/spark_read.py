@@ -104,8 +104,8 @@ def _damage(path: Path) -> str | None:
     return None
 
 
-def _batch(idx: list[int], items: list[Record | Rejected], values: list[str] | None = None) -> pa.RecordBatch:
-    """Parsed rows as one Arrow batch of :data:`PARSED` columns (and the raw lines, ``value``, if given)."""
+def _batch(idx: list[int], items: list[Record | Rejected]) -> pa.RecordBatch:
+    """Parsed rows as one Arrow batch of :data:`PARSED` columns."""
     records = [item if isinstance(item, Record) else None for item in items]
     rejected = [item if isinstance(item, Rejected) else None for item in items]
     columns = {
@@ -117,9 +117,7 @@ def _batch(idx: list[int], items: list[Record | Rejected], values: list[str] | N
         "kind": [r.kind if r else None for r in rejected],
         "reason": [r.reason if r else None for r in rejected],
     }
-    if values is None:
-        return pa.RecordBatch.from_pydict(columns, schema=PARSED)
-    return pa.RecordBatch.from_pydict({**columns, "value": values}, schema=_LINES)
+    return pa.RecordBatch.from_pydict(columns, schema=PARSED)
 
 
 def parse_rows(fields: FieldNames, max_chars: int) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
@@ -135,34 +133,51 @@ def parse_rows(fields: FieldNames, max_chars: int) -> Callable[[Iterator[pa.Reco
     return parse
 
 
+_Lines = Iterator[list[tuple[int, bytes, str]]]
+
+
+def _numbered(batches: Iterator[pa.RecordBatch], blocks: dict[tuple[str, int], tuple[int, int]]) -> _Lines:
+    """The non-blank lines of each batch of raw lines (value, path, block) as (``_dedup_idx``, bytes, text),
+    numbered within their file as locally. ``blocks`` gives each split's file and first line (a task reads a
+    split's lines in order), so the same lines get the same numbers however often they are read."""
+    seen: dict[tuple[str, int], int] = {}
+    for batch in batches:
+        out = []
+        columns = (batch.column(name).to_pylist() for name in ("value", "path", "block"))
+        for value, path, block in zip(*columns, strict=True):
+            file, first = blocks[(unquote(path), block)]
+            offset = seen.get((path, block), 0)
+            seen[(path, block)] = offset + 1
+            raw = value.encode("utf-8")
+            if not is_blank(raw):
+                out.append((file << LINE_BITS | (first + offset), raw, value))
+        yield out
+
+
 def _parse_lines(
     blocks: dict[tuple[str, int], tuple[int, int]], fields: FieldNames, max_chars: int
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
-    """For ``mapInArrow``: raw lines (value, path, block) numbered within their file, parsed, kept with their
-    text; blank lines are skipped as locally. ``blocks`` gives each split's file and first line (a task reads
-    a split's lines in order)."""
+    """For ``mapInArrow``: raw lines numbered as locally and parsed by the local engine's rules."""
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        seen: dict[tuple[str, int], int] = {}
-        for batch in batches:
-            idx, items, values = [], [], []
-            columns = (batch.column(name).to_pylist() for name in ("value", "path", "block"))
-            for value, path, block in zip(*columns, strict=True):
-                file, first = blocks[(unquote(path), block)]
-                offset = seen.get((path, block), 0)
-                seen[(path, block)] = offset + 1
-                raw = value.encode("utf-8")
-                if not is_blank(raw):
-                    line = first + offset
-                    idx.append(file << LINE_BITS | line)
-                    items.append(parse_raw(file, line, len(raw), raw, fields, max_chars))
-                    values.append(value)
-            yield _batch(idx, items, values)
+        for lines in _numbered(batches, blocks):
+            items = [parse_raw(*row_position(i), len(raw), raw, fields, max_chars) for i, raw, _ in lines]
+            yield _batch([i for i, _, _ in lines], items)
 
     return parse
 
 
-_LINES = PARSED.append(pa.field("value", pa.string()))
+def _line_values(
+    blocks: dict[tuple[str, int], tuple[int, int]],
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """For ``mapInArrow``: raw lines numbered as locally, as (``_dedup_idx``, value)."""
+
+    def number(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for lines in _numbered(batches, blocks):
+            columns = [pa.array([i for i, _, _ in lines], pa.int64()), pa.array([v for _, _, v in lines], pa.string())]
+            yield pa.RecordBatch.from_arrays(columns, ["_dedup_idx", "value"])
+
+    return number
 
 
 def _first_lines(text: DataFrame, index: dict[str, int]) -> dict[tuple[str, int], tuple[int, int]]:
@@ -181,9 +196,9 @@ def _first_lines(text: DataFrame, index: dict[str, int]) -> dict[tuple[str, int]
 def read_parsed(
     spark: SparkSession, inputs: Inputs, fields: FieldNames, max_chars: int
 ) -> tuple[DataFrame, DataFrame | None, DataFrame | None, list[str]]:
-    """(parsed rows, the parsed JSON lines with their text as ``value``, the Parquet rows with ``_dedup_idx``,
-    file errors). A compressed file that stops early gives its rows before the damage and a file error, as
-    locally (checked where the files are local; elsewhere Spark's ``ignoreCorruptFiles`` drops the rest)."""
+    """(parsed rows, the JSON lines as ``_dedup_idx, value`` (read again where used), the Parquet rows with
+    ``_dedup_idx``, file errors). A compressed file that stops early gives its rows before the damage and a
+    file error, as locally (checked where the files are local; elsewhere ``ignoreCorruptFiles`` drops the rest)."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -198,8 +213,9 @@ def read_parsed(
             "value", F.col("_metadata.file_path").alias("path"), F.col("_metadata.file_block_start").alias("block")
         )
         blocks = _first_lines(text, index)
-        lines = text.mapInArrow(_parse_lines(blocks, fields, max_chars), from_arrow_schema(_LINES)).localCheckpoint()
-        parsed.append(lines.drop("value"))
+        parse = _parse_lines(blocks, fields, max_chars)
+        parsed.append(text.mapInArrow(parse, from_arrow_schema(PARSED)).localCheckpoint())
+        lines = text.mapInArrow(_line_values(blocks), "_dedup_idx long, value string")
     if parquet_uris:
         table = spark.read.parquet(*parquet_uris)
         files = spark.createDataFrame(list(index.items()), "file_path string, file long")
