@@ -218,9 +218,9 @@ def read_parsed(
         lines = text.mapInArrow(_line_values(blocks), "_dedup_idx long, value string")
     if parquet_uris:
         table = spark.read.parquet(*parquet_uris)
-        files = spark.createDataFrame(list(index.items()), "file_path string, file long")
+        files = spark.createDataFrame(list(index.items()), "uri string, file long")
         numbered = table.select("*", "_metadata.file_path", "_metadata.row_index").join(
-            F.broadcast(files), F.expr("url_decode(file_path)") == files.file_path
+            F.broadcast(files), F.expr("url_decode(file_path)") == files.uri
         )
         position = F.shiftleft("file", LINE_BITS) + F.col("row_index") + 1
         rows = numbered.select(position.alias("_dedup_idx"), *table.columns)
