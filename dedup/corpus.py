@@ -679,22 +679,22 @@ def _run(
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
 
-    manifest = Manifest(
-        engine="local",
-        inputs=[printable_path(p) for p in files],
+    manifest = Manifest.corpus(
         kept=int(is_kept.sum()),
         duplicates=len(dupes),
         rejected_by_reason=dict(reasons),
         clusters_with_duplicates=len(np.unique(labels[dupes])),
         undated=int(np.isnan(date_col).sum()),
-        settings=run_settings(pipeline.cfg, pipeline.bands, pipeline.rows, asdict(opts)),
-        outputs=run_outputs(opts.level, (tmp / "duplicates.parquet").exists()),
         paragraphs_removed=sum(map(len, edits.lines.values())),
         emptied_by_paragraph_dedup=len(edits.emptied),
+        engine="local",
+        inputs=[printable_path(p) for p in files],
         file_errors=file_errors,
         unread_files=unread,
+        settings=run_settings(pipeline.cfg, pipeline.bands, pipeline.rows, asdict(opts)),
         timings_s=timings,
         peak_memory_mb=peak_memory_mb(),
+        outputs=run_outputs(opts.level, (tmp / "duplicates.parquet").exists()),
     )
     (tmp / "manifest.json").write_text(manifest.json(), encoding="utf-8", errors="backslashreplace")
     return manifest.to_dict()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import resource
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from dedup.config import DedupConfig
 
@@ -13,43 +13,62 @@ __all__ = ["Manifest", "peak_memory_mb", "run_outputs", "run_settings"]
 
 @dataclass(frozen=True)
 class Manifest:
-    """What a corpus run read, kept and wrote, with its settings; ``counts.read`` is by construction
-    ``kept + duplicates + rejected``."""
+    """What a run (a corpus run on either engine, an audit) read and found, with its settings: manifest.json.
+    Optional parts left ``None`` are not written."""
 
-    engine: str  # "local" or "spark"
     inputs: list[str]
-    kept: int
-    duplicates: int
+    counts: dict[str, int]
     rejected_by_reason: dict[str, int]
-    clusters_with_duplicates: int
-    undated: int
+    file_errors: list[str]
     settings: dict
-    outputs: dict[str, str]
-    paragraphs_removed: int = 0
-    emptied_by_paragraph_dedup: int = 0
-    file_errors: list[str] = field(default_factory=list)
-    unread_files: list[str] = field(default_factory=list)
+    findings: dict = field(default_factory=dict)
+    """What the run found, written after ``counts`` in this order."""
+    engine: str | None = None
+    unread_files: list[str] | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
-    peak_memory_mb: dict[str, float] = field(default_factory=dict)
-    master: str | None = None  # Spark's master URL
+    peak_memory_mb: dict[str, float] | None = None
+    outputs: dict[str, str] | None = None
+
+    @classmethod
+    def corpus(
+        cls,
+        kept: int,
+        duplicates: int,
+        rejected_by_reason: dict[str, int],
+        clusters_with_duplicates: int,
+        undated: int,
+        paragraphs_removed: int,
+        emptied_by_paragraph_dedup: int,
+        **parts: object,
+    ) -> Manifest:
+        """A corpus run's manifest, the same keys on both engines; ``counts.read`` is by construction
+        ``kept + duplicates + rejected``."""
+        rejected = sum(rejected_by_reason.values())
+        counts = {"read": kept + duplicates + rejected, "kept": kept, "duplicates": duplicates, "rejected": rejected}
+        findings = {
+            "clusters_with_duplicates": clusters_with_duplicates,
+            "undated": undated,
+            "paragraphs_removed": paragraphs_removed,
+            "emptied_by_paragraph_dedup": emptied_by_paragraph_dedup,
+        }
+        return cls(counts=counts, rejected_by_reason=rejected_by_reason, findings=findings, **parts)
 
     def to_dict(self) -> dict:
-        """The manifest as written: ``tool`` first, then ``counts``, then the fields in order."""
-        fields = asdict(self)
-        rejected = sum(self.rejected_by_reason.values())
-        counts = {
-            "read": self.kept + self.duplicates + rejected,
-            "kept": self.kept,
-            "duplicates": self.duplicates,
-            "rejected": rejected,
+        """The manifest as written."""
+        head = {"tool": "dedup", "engine": self.engine, "inputs": self.inputs, "counts": self.counts}
+        tail = {
+            "rejected_by_reason": dict(sorted(self.rejected_by_reason.items())),
+            "file_errors": self.file_errors,
+            "unread_files": self.unread_files,
+            "settings": self.settings,
+            "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+            "peak_memory_mb": self.peak_memory_mb,
+            "outputs": self.outputs,
         }
-        fields["rejected_by_reason"] = dict(sorted(self.rejected_by_reason.items()))
-        fields["timings_s"] = {k: round(v, 3) for k, v in self.timings_s.items()}
-        head = {"tool": "dedup", "engine": fields.pop("engine"), "inputs": fields.pop("inputs"), "counts": counts}
-        return head | {k: v for k, v in fields.items() if k not in ("kept", "duplicates")}
+        return {k: v for k, v in (head | self.findings | tail).items() if v is not None}
 
     def json(self) -> str:
-        """The manifest as the text of manifest.json."""
+        """The text of manifest.json."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
 
 

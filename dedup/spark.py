@@ -625,23 +625,22 @@ def run_corpus_spark(
             removed_count, emptied_count = removed.join(emptied, "id", "left_anti").count(), emptied.count()
         pipeline = Pipeline(cfg)
         reasons = {r["kind"]: r["count"] for r in decision.rejected.groupBy("kind").count().collect()}
-        manifest = Manifest(
-            engine="spark",
-            inputs=[printable_path(p) for p in inputs.local] or inputs.uris,
+        manifest = Manifest.corpus(
             kept=kept.count(),
             duplicates=duplicates.count(),
             rejected_by_reason=reasons,
             clusters_with_duplicates=duplicates.select("cluster").distinct().count(),
             undated=decision.docs.where(F.col("date").isNull()).count(),
-            settings=run_settings(cfg, pipeline.bands, pipeline.rows, asdict(opts)),
-            outputs=run_outputs(opts.level, True),
             paragraphs_removed=removed_count,
             emptied_by_paragraph_dedup=emptied_count,
+            engine="spark",
+            inputs=[printable_path(p) for p in inputs.local] or inputs.uris,
             file_errors=file_errors,
             unread_files=inputs.unread,
+            settings=run_settings(cfg, pipeline.bands, pipeline.rows, asdict(opts)) | {"master": master},
             timings_s={"total": time.perf_counter() - start},
             peak_memory_mb=peak_memory_mb(),
-            master=master,
+            outputs=run_outputs(opts.level, True),
         )
         folder.write_text("manifest.json", manifest.json())
         names = sorted(status.getPath().getName() for status in folder.fs.listStatus(folder.at(folder.path)))

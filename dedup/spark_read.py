@@ -124,13 +124,24 @@ def parse_rows(fields: FieldNames, max_chars: int) -> Callable[[Iterator[pa.Reco
     """For ``mapInArrow``: rows (``_dedup_idx`` and data columns) parsed by the local engine's rules."""
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
+        for batch in _slices(batches):
             idx = batch.column("_dedup_idx").to_pylist()
             rows = batch.drop_columns(["_dedup_idx"]).to_pylist()
             items = [parse_raw(*row_position(i), 0, row, fields, max_chars) for i, row in zip(idx, rows, strict=True)]
             yield _batch(idx, items)
 
     return parse
+
+
+_SLICE = 1000
+
+
+def _slices(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Arrow batches cut to at most ``_SLICE`` rows: a row becomes several Python objects while it is parsed,
+    and Spark's batches (10,000 rows) would hold all of them at once."""
+    for batch in batches:
+        for start in range(0, batch.num_rows, _SLICE):
+            yield batch.slice(start, _SLICE)
 
 
 _Lines = Iterator[list[tuple[int, bytes, str]]]
@@ -141,7 +152,7 @@ def _numbered(batches: Iterator[pa.RecordBatch], blocks: dict[tuple[str, int], t
     numbered within their file as locally. ``blocks`` gives each split's file and first line (a task reads a
     split's lines in order), so the same lines get the same numbers however often they are read."""
     seen: dict[tuple[str, int], int] = {}
-    for batch in batches:
+    for batch in _slices(batches):
         out = []
         columns = (batch.column(name).to_pylist() for name in ("value", "path", "block"))
         for value, path, block in zip(*columns, strict=True):
