@@ -32,7 +32,7 @@ from dedup.policy import KEEP_POLICIES, REJECTED_COLUMNS, choose_kept, rejected_
 from dedup.records import FieldNames, Rejected, duplicate_id, json_line
 from dedup.segment import drop_lines, split_paragraphs
 from dedup.sources import printable_path
-from dedup.spark_read import PARSED, list_inputs, parse_rows, read_parsed, row_position
+from dedup.spark_read import PARSED, Parsing, list_inputs, parse_rows, read_parsed, row_position
 from dedup.textio import MARKER, RunError, check_out, parse_marker, replace_refusal, writing
 
 if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a function needs it
@@ -89,22 +89,28 @@ class SparkResult:
     paragraphs_removed: DataFrame | None = None  # with level="paragraph": id, line, first_id, first_line, similarity
 
 
+def _signature_columns(cfg_json: str, bands: int, rows: int) -> Callable[[list[str]], dict[str, list]]:
+    """The columns of :class:`_SignedRecords` but ``idx`` (sig, sets, keys, nonempty) for a list of texts."""
+
+    def columns(texts: list[str]) -> dict[str, list]:
+        batch = _pipeline(cfg_json).sign(texts)
+        keys = band_keys(batch.signatures, bands, rows).view(np.int64)
+        return {
+            "sig": [row.tobytes() for row in batch.signatures],
+            "sets": [batch.shingle_set(i).tobytes() for i in range(len(texts))],
+            "keys": list(keys),
+            "nonempty": batch.nonempty.tolist(),
+        }
+
+    return columns
+
+
 def _sign_partition(cfg_json: str, bands: int, rows: int):
+    columns = _signature_columns(cfg_json, bands, rows)
+
     def sign(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        pipeline = _pipeline(cfg_json)
         for frame in frames:
-            batch = pipeline.sign(frame["text"].tolist())
-            keys = band_keys(batch.signatures, bands, rows).view(np.int64)
-            sets = [batch.shingle_set(i).tobytes() for i in range(len(frame))]
-            yield pd.DataFrame(
-                {
-                    "idx": frame["idx"].to_numpy(),
-                    "sig": [row.tobytes() for row in batch.signatures],
-                    "sets": sets,
-                    "keys": list(keys),
-                    "nonempty": batch.nonempty,
-                }
-            )
+            yield pd.DataFrame({"idx": frame["idx"].to_numpy(), **columns(frame["text"].tolist())})
 
     return sign
 
@@ -355,9 +361,16 @@ class _Decision:
     dropped: DataFrame  # a, b, label: document a is dropped for document b
 
 
+def _parsing(cfg: DedupConfig, fields: FieldNames, max_chars: int, level: str) -> Parsing:
+    """How the executors parse and sign rows for ``cfg``; the texts are kept for the paragraph pass."""
+    pipeline = Pipeline(cfg)
+    sign = _signature_columns(json.dumps(cfg.describe()), pipeline.bands, pipeline.rows)
+    return Parsing(fields, max_chars, sign, keep_text=level == "paragraph")
+
+
 def _decide(parsed: DataFrame, cfg: DedupConfig, keep: str, labels: list[str] | None) -> _Decision:
-    """The local engine's decisions on rows parsed by :mod:`dedup.spark_read`: later occurrences of an id
-    rejected, documents signed and clustered, one kept per cluster by :func:`dedup.policy.choose_kept`."""
+    """The local engine's decisions on rows parsed and signed by :mod:`dedup.spark_read`: later occurrences
+    of an id rejected, documents clustered, one kept per cluster by :func:`dedup.policy.choose_kept`."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
@@ -371,8 +384,11 @@ def _decide(parsed: DataFrame, cfg: DedupConfig, keep: str, labels: list[str] | 
         .unionByName(later.mapInArrow(_duplicate_ids(labels), from_arrow_schema(_ID_REJECTED)))
         .localCheckpoint()
     )
-    docs = usable.join(later.select("_dedup_idx"), "_dedup_idx", "left_anti").drop("kind", "reason")
-    signed = _sign(docs.select(F.col("_dedup_idx").alias("idx"), "text"), cfg)
+    unique = usable.join(later.select("_dedup_idx"), "_dedup_idx", "left_anti")
+    signature = [F.col("_dedup_idx").alias("idx"), "sig", "sets", "keys", "nonempty"]
+    signed = _SignedRecords(unique.select(*signature).localCheckpoint(), cfg)
+    docs = unique.select("_dedup_idx", "id", "text", "date", "length").localCheckpoint()
+    parsed.unpersist()  # what follows reads the two checkpoints and the rejections
     clusters = _components(signed.edges())
     members = clusters.join(docs.select(F.col("_dedup_idx").alias("node"), "length", "date"), "node")
     chosen = members.groupBy("label").applyInPandas(_keep_in_cluster(keep), "node long, kept_node long, label long")
@@ -447,10 +463,9 @@ def dedup_dataframe(
     cfg = cfg or DedupConfig()
     spark.sparkContext.setJobGroup("dedup", f"dedup: near-duplicates, {cfg.describe()['profile']}, keep {keep}")
     df = df.withColumn("_dedup_idx", F.monotonically_increasing_id())
-    fields = FieldNames(id=id_col, text=text_col, date=date_col)
+    parse = parse_rows(_parsing(cfg, FieldNames(id=id_col, text=text_col, date=date_col), max_chars, level))
     wanted = [c for c in dict.fromkeys((id_col, text_col, date_col)) if c in df.columns]
-    parse = parse_rows(fields, max_chars)
-    parsed = df.select("_dedup_idx", *wanted).mapInArrow(parse, from_arrow_schema(PARSED)).localCheckpoint()
+    parsed = df.select("_dedup_idx", *wanted).mapInArrow(parse, from_arrow_schema(PARSED)).persist()
     decision = _decide(parsed, cfg, keep, None)
     kept = df.join(decision.docs.select("_dedup_idx"), "_dedup_idx", "left_semi").join(
         decision.dropped.select(F.col("a").alias("_dedup_idx")), "_dedup_idx", "left_anti"
@@ -590,7 +605,8 @@ def run_corpus_spark(
         local_input = _local(input_path)
         inputs = list_inputs(spark, input_path, local_input)
         spark.sparkContext.setJobGroup("dedup", f"dedup: {input_path}, {cfg.describe()['profile']}, keep {opts.keep}")
-        parsed, lines, rows, file_errors = read_parsed(spark, inputs, opts.fields, opts.max_chars)
+        parsing = _parsing(cfg, opts.fields, opts.max_chars, opts.level)
+        parsed, lines, rows, file_errors = read_parsed(spark, inputs, parsing)
         decision = _decide(parsed, cfg, opts.keep, inputs.labels)
         dropped = decision.dropped.select(F.col("a").alias("_dedup_idx"))
         paragraphs = opts.level == "paragraph"  # only then are the kept texts needed (and changed)

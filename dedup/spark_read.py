@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -23,7 +24,7 @@ from dedup.textio import RunError
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["LINE_BITS", "PARSED", "Inputs", "list_inputs", "parse_rows", "read_parsed", "row_position"]
+__all__ = ["LINE_BITS", "PARSED", "Inputs", "Parsing", "list_inputs", "parse_rows", "read_parsed", "row_position"]
 
 LINE_BITS = 40
 """A row's ``_dedup_idx`` is ``file << LINE_BITS | line``: input order, as the local engine numbers documents."""
@@ -37,9 +38,24 @@ PARSED = pa.schema(
         ("length", pa.int64()),
         ("kind", pa.string()),
         ("reason", pa.string()),
+        ("sig", pa.binary()),
+        ("sets", pa.binary()),
+        ("keys", pa.list_(pa.int64())),
+        ("nonempty", pa.bool_()),
     ]
 )
-"""A parsed row: a usable document (``kind`` null) or a rejected one (``text`` null)."""
+"""A parsed row: a usable document, signed (``kind`` null; ``text`` only where kept), or a rejected one."""
+
+
+@dataclass(frozen=True)
+class Parsing:
+    """How the executors turn rows into :data:`PARSED` rows: the local engine's rules, then ``sign`` on the
+    usable texts (one pass over the text); the texts are kept only with ``keep_text`` (the paragraph pass)."""
+
+    fields: FieldNames
+    max_chars: int
+    sign: Callable[[list[str]], dict[str, list]]
+    keep_text: bool = False
 
 
 def row_position(idx: int) -> tuple[int, int]:
@@ -104,31 +120,36 @@ def _damage(path: Path) -> str | None:
     return None
 
 
-def _batch(idx: list[int], items: list[Record | Rejected]) -> pa.RecordBatch:
+def _batch(idx: list[int], items: list[Record | Rejected], parsing: Parsing) -> pa.RecordBatch:
     """Parsed rows as one Arrow batch of :data:`PARSED` columns."""
     records = [item if isinstance(item, Record) else None for item in items]
     rejected = [item if isinstance(item, Rejected) else None for item in items]
+    signed = parsing.sign([r.text for r in records if r is not None])
+    at = list(accumulate((r is not None for r in records), initial=0))
     columns = {
         "_dedup_idx": idx,
         "id": [item.id for item in items],
-        "text": [r.text if r else None for r in records],
+        "text": [r.text if r and parsing.keep_text else None for r in records],
         "date": [r.date if r else None for r in records],
         "length": [len(r.text) if r else None for r in records],
         "kind": [r.kind if r else None for r in rejected],
         "reason": [r.reason if r else None for r in rejected],
     }
+    for name, values in signed.items():
+        columns[name] = [values[at[k]] if r else None for k, r in enumerate(records)]
     return pa.RecordBatch.from_pydict(columns, schema=PARSED)
 
 
-def parse_rows(fields: FieldNames, max_chars: int) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+def parse_rows(parsing: Parsing) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """For ``mapInArrow``: rows (``_dedup_idx`` and data columns) parsed by the local engine's rules."""
+    fields, max_chars = parsing.fields, parsing.max_chars
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in _slices(batches):
             idx = batch.column("_dedup_idx").to_pylist()
             rows = batch.drop_columns(["_dedup_idx"]).to_pylist()
             items = [parse_raw(*row_position(i), 0, row, fields, max_chars) for i, row in zip(idx, rows, strict=True)]
-            yield _batch(idx, items)
+            yield _batch(idx, items, parsing)
 
     return parse
 
@@ -166,14 +187,15 @@ def _numbered(batches: Iterator[pa.RecordBatch], blocks: dict[tuple[str, int], t
 
 
 def _parse_lines(
-    blocks: dict[tuple[str, int], tuple[int, int]], fields: FieldNames, max_chars: int
+    blocks: dict[tuple[str, int], tuple[int, int]], parsing: Parsing
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """For ``mapInArrow``: raw lines numbered as locally and parsed by the local engine's rules."""
+    fields, max_chars = parsing.fields, parsing.max_chars
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for lines in _numbered(batches, blocks):
             items = [parse_raw(*row_position(i), len(raw), raw, fields, max_chars) for i, raw, _ in lines]
-            yield _batch([i for i, _, _ in lines], items)
+            yield _batch([i for i, _, _ in lines], items, parsing)
 
     return parse
 
@@ -205,11 +227,12 @@ def _first_lines(text: DataFrame, index: dict[str, int]) -> dict[tuple[str, int]
 
 
 def read_parsed(
-    spark: SparkSession, inputs: Inputs, fields: FieldNames, max_chars: int
+    spark: SparkSession, inputs: Inputs, parsing: Parsing
 ) -> tuple[DataFrame, DataFrame | None, DataFrame | None, list[str]]:
-    """(parsed rows, the JSON lines as ``_dedup_idx, value`` (read again where used), the Parquet rows with
-    ``_dedup_idx``, file errors). A compressed file that stops early gives its rows before the damage and a
-    file error, as locally (checked where the files are local; elsewhere ``ignoreCorruptFiles`` drops the rest)."""
+    """(parsed and signed rows, persisted until :func:`dedup.spark._decide` has taken what it needs; the JSON
+    lines as ``_dedup_idx, value``, read again where used; the Parquet rows with ``_dedup_idx``; file errors).
+    A compressed file that stops early gives its rows before the damage and a file error, as locally
+    (checked where the files are local; elsewhere ``ignoreCorruptFiles`` drops the rest)."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -224,8 +247,7 @@ def read_parsed(
             "value", F.col("_metadata.file_path").alias("path"), F.col("_metadata.file_block_start").alias("block")
         )
         blocks = _first_lines(text, index)
-        parse = _parse_lines(blocks, fields, max_chars)
-        parsed.append(text.mapInArrow(parse, from_arrow_schema(PARSED)).localCheckpoint())
+        parsed.append(text.mapInArrow(_parse_lines(blocks, parsing), from_arrow_schema(PARSED)))
         lines = text.mapInArrow(_line_values(blocks), "_dedup_idx long, value string")
     if parquet_uris:
         table = spark.read.parquet(*parquet_uris)
@@ -235,10 +257,10 @@ def read_parsed(
         )
         position = F.shiftleft("file", LINE_BITS) + F.col("row_index") + 1
         rows = numbered.select(position.alias("_dedup_idx"), *table.columns)
+        fields = parsing.fields
         wanted = [c for c in dict.fromkeys((fields.id, fields.text, fields.date, *fields.extra)) if c in table.columns]
-        parse = parse_rows(fields, max_chars)
-        parsed.append(rows.select("_dedup_idx", *wanted).mapInArrow(parse, from_arrow_schema(PARSED)).localCheckpoint())
+        parsed.append(rows.select("_dedup_idx", *wanted).mapInArrow(parse_rows(parsing), from_arrow_schema(PARSED)))
     union = parsed[0] if len(parsed) == 1 else parsed[0].unionByName(parsed[1])
     compressed = [p for p in inputs.local if p.name.endswith(".gz")]
     damage = spark.sparkContext.parallelize(compressed, max(1, len(compressed))).map(_damage).collect()
-    return union, lines, rows, inputs.file_errors + [d for d in damage if d]
+    return union.persist(), lines, rows, inputs.file_errors + [d for d in damage if d]
