@@ -309,15 +309,17 @@ def _paragraph_pass(kept: DataFrame, cfg: DedupConfig, text_col: str) -> tuple[D
     return edited, emptied, removed.select("doc", "line", "first_doc", "first_line", "similarity")
 
 
-def _keep_in_cluster(keep: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """For ``applyInPandas`` over one cluster (node, label, length, date): the local engine's keep policy."""
+def _keep_in_clusters(keep: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """For ``applyInPandas`` over whole clusters (node, label, length, date; several at once, since a call per
+    cluster costs more than the work): the local engine's keep policy, :func:`dedup.policy.choose_kept`."""
 
     def choose(members: pd.DataFrame) -> pd.DataFrame:
-        members = members.sort_values("node")  # input order: ties go to the first seen, as locally
-        nodes = members["node"].to_numpy()
-        one = np.zeros(len(nodes), dtype=np.int64)
-        best = choose_kept(one, keep, members["length"].to_numpy(), members["date"].to_numpy(dtype=np.float64))
-        return pd.DataFrame({"node": nodes, "kept_node": nodes[best], "label": members["label"].to_numpy()})
+        members = members.sort_values(["label", "node"])  # input order: ties go to the first seen, as locally
+        nodes, labels = members["node"].to_numpy(), members["label"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+        first = np.repeat(starts, np.diff(np.r_[starts, len(labels)]))  # each member's cluster, by its first row
+        best = choose_kept(first, keep, members["length"].to_numpy(), members["date"].to_numpy(dtype=np.float64))
+        return pd.DataFrame({"node": nodes, "kept_node": nodes[best], "label": labels})
 
     return choose
 
@@ -391,7 +393,9 @@ def _decide(parsed: DataFrame, cfg: DedupConfig, keep: str, labels: list[str] | 
     parsed.unpersist()  # what follows reads the two checkpoints and the rejections
     clusters = _components(signed.edges())
     members = clusters.join(docs.select(F.col("_dedup_idx").alias("node"), "length", "date"), "node")
-    chosen = members.groupBy("label").applyInPandas(_keep_in_cluster(keep), "node long, kept_node long, label long")
+    buckets = int(parsed.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    members = members.withColumn("bucket", F.pmod(F.xxhash64("label"), F.lit(buckets)))
+    chosen = members.groupBy("bucket").applyInPandas(_keep_in_clusters(keep), "node long, kept_node long, label long")
     dropped = chosen.where(F.col("node") != F.col("kept_node")).select(
         F.col("node").alias("a"), F.col("kept_node").alias("b"), "label"
     )
