@@ -339,3 +339,16 @@ def test_a_folder_of_parquet_and_json_lines_gives_what_the_local_engine_gives(sp
         parquet_ids = pq.read_table(table).column("id").to_pylist()
         kept[engine] = (parquet_ids, [json.loads(line)["id"] for line in json_lines.open(encoding="utf-8")])
     assert kept["spark"] == kept["local"]
+
+
+def test_spark_keeps_the_longest_as_the_local_engine_does(spark, corpus, tmp_path) -> None:
+    """The keep policy is the local engine's function on both engines: the same kept member per cluster."""
+    opts = CorpusOptions(keep="longest")
+    local = run_corpus(corpus, tmp_path / "local", opts=replace(opts, workers=1))
+    remote = run_corpus_spark(str(corpus), str(tmp_path / "spark"), opts=opts)
+    assert remote["counts"] == local["counts"]
+    rows = {
+        engine: sorted(tuple(r.values()) for r in _csv_rows(tmp_path / engine / "duplicates.csv"))
+        for engine in ("local", "spark")
+    }
+    assert len(rows["local"]) > 300 and rows["spark"] == rows["local"]
