@@ -233,8 +233,6 @@ def _spark_corpus(args: argparse.Namespace, cfg: DedupConfig, opts: CorpusOption
 
     if args.input == "-" or args.input.rstrip("/").lower().endswith(".zip"):
         raise RunError(f"{args.input}: the Spark engine reads JSON Lines or Parquet; use --engine local for this")
-    if args.date_format or args.timezone != timezone.utc:
-        raise RunError("--date-format and --timezone are for --engine local; Spark reads ISO 8601 dates")
     try:
         from dedup.spark import run_corpus_spark, spark_session
     except ImportError:

@@ -8,7 +8,7 @@ from typing import Literal
 from dedup.errors import ConfigError
 from dedup.normalize import DEFAULT_PROFILE, get_profile
 
-__all__ = ["DedupConfig", "LSHConfig", "MinHashConfig", "ShingleConfig"]
+__all__ = ["HASH_VERSION", "DedupConfig", "LSHConfig", "MinHashConfig", "ShingleConfig"]
 
 
 def _check(ok: bool, message: str) -> None:
@@ -102,6 +102,12 @@ class LSHConfig:
         return max(0.05, round(self.threshold - 0.1, 4)) if self.verify == "exact" else self.threshold
 
 
+HASH_VERSION = 1
+"""The version of what turns a normalized text into signatures (shingle units, the fast hash's combining
+and mixing, the permutations): raise it with any change that alters a signature, so that an index
+stored by an older version is refused instead of silently matching nothing."""
+
+
 @dataclass(frozen=True)
 class DedupConfig:
     """Everything that decides which records match; recorded with every result and index."""
@@ -120,7 +126,8 @@ class DedupConfig:
             )
 
     def describe(self) -> dict:
-        """Plain-dict form for manifests and index headers, including the profile version."""
+        """Plain-dict form for manifests and index headers, including the profile and hash versions."""
         out = asdict(self)
         out["profile"] = get_profile(self.profile).tag
+        out["hash_version"] = HASH_VERSION
         return out

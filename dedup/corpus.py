@@ -16,7 +16,6 @@ import json
 import mmap
 import os
 import re
-import resource
 import signal
 import time
 from collections import Counter, deque
@@ -34,17 +33,20 @@ from dedup.config import DedupConfig
 from dedup.errors import ConfigError
 from dedup.jit import compiled_only
 from dedup.lsh import connected_components
-from dedup.paragraph_rule import (
-    Facts,
-    ParagraphRule,
+from dedup.manifest import Manifest, peak_memory_mb, run_outputs, run_settings
+from dedup.paragraph_rule import Facts, ParagraphRule, decide, paragraph_facts, summary
+from dedup.pipeline import Pipeline
+from dedup.policy import (
+    DUPLICATE_COLUMNS,
+    KEEP_POLICIES,
+    REJECTED_COLUMNS,
     choose_kept,
     copy_penalty,
-    decide,
+    fragment_copy_reason,
     keep_rank,
-    paragraph_facts,
-    summary,
+    outlet_of,
+    rejected_row,
 )
-from dedup.pipeline import Pipeline
 from dedup.records import (
     FieldNames,
     FileError,
@@ -52,13 +54,14 @@ from dedup.records import (
     Record,
     Rejected,
     RowBatch,
+    json_line,
     parquet_batches,
     parse_batch,
     raw_batches,
 )
 from dedup.segment import drop_lines
 from dedup.sources import file_labels, in_archive, input_files, printable_path, unread_files
-from dedup.textio import RunError, discard, for_spreadsheet, prepare_out, publish, stops_held, write_csv
+from dedup.textio import RunError, discard, prepare_out, publish, stops_held, write_csv
 
 __all__ = ["CorpusOptions", "run_corpus"]
 
@@ -81,7 +84,7 @@ class CorpusOptions:
     progress: bool = False
 
     def __post_init__(self) -> None:
-        if self.keep not in ("earliest", "longest", "first"):
+        if self.keep not in KEEP_POLICIES:
             raise ConfigError(f"keep must be earliest, longest or first, got {self.keep!r}")
         if self.level not in ("document", "paragraph"):
             raise ConfigError(f"level must be document or paragraph, got {self.level!r}")
@@ -144,7 +147,7 @@ class _SignedBatch:
     lines: np.ndarray | None = None
     dates: np.ndarray | None = None
     lengths: np.ndarray | None = None
-    penalties: np.ndarray | None = None  # paragraph_rule.copy_penalty of each text
+    penalties: np.ndarray | None = None  # policy.copy_penalty of each text
     rejected: list[Rejected] = field(default_factory=list)
 
 
@@ -162,13 +165,8 @@ def _paragraph_facts(job: tuple[RowBatch, np.ndarray]) -> tuple[Facts, np.ndarra
         if not isinstance(record, Record):
             raise RunError(f"input file {record.file + 1}, line {record.line} changed during the run: {record.reason}")
         records.append(record)
-    outlets = [_outlet(r, opts) for r in records]
+    outlets = [outlet_of(r, opts.outlet_field) for r in records]
     return paragraph_facts(owners.tolist(), [r.text for r in records], _worker["pipeline"]), owners, outlets
-
-
-def _outlet(record: Record, opts: CorpusOptions) -> str:
-    """The record's outlet (``--outlet-field``), ``""`` where it names none."""
-    return str(record.extra.get(opts.outlet_field) or "")
 
 
 def _parse_and_sign(rows: RowBatch) -> _SignedBatch:
@@ -185,7 +183,7 @@ def _parse_and_sign(rows: RowBatch) -> _SignedBatch:
         dates=np.array([np.nan if r.date is None else r.date for r in records], dtype=np.float64),
         lengths=np.fromiter((len(r.text) for r in records), dtype=np.int64, count=len(records)),
         penalties=np.fromiter(
-            (copy_penalty(r.text, _outlet(r, opts)) for r in records), dtype=np.int64, count=len(records)
+            (copy_penalty(r.text, outlet_of(r, opts.outlet_field)) for r in records), dtype=np.int64, count=len(records)
         ),
         rejected=[item for item in parsed if isinstance(item, Rejected)],
     )
@@ -378,13 +376,6 @@ class _Documents:
         )
 
 
-def _peak_memory_mb() -> dict[str, float]:
-    """Peak resident memory of this process, and of the largest worker process (Linux: ru_maxrss in KiB)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"main": round(own / 1024, 1), "largest_worker": round(children / 1024, 1)}
-
-
 class _Positions:
     """Where each row of the plain (uncompressed) JSONL inputs lies, so kept rows copy as byte ranges."""
 
@@ -510,17 +501,8 @@ def _kept_lines(path: Path, wanted: np.ndarray, edits: dict[int, set[int]], opts
                 obj = json.loads(raw) if isinstance(raw, bytes) else raw
                 if number in edits:
                     obj[opts.fields.text] = drop_lines(obj[opts.fields.text], edits[number])
-                raw = _dumps(obj)
+                raw = json_line(obj)
             yield raw if raw.endswith(b"\n") else raw + b"\n"
-
-
-def _dumps(obj: dict) -> bytes:
-    """A row as one line of UTF-8 JSON; all ASCII (escaped) when a field besides id and text holds a lone
-    surrogate, which UTF-8 cannot encode but a JSON escape can."""
-    try:
-        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(obj).encode("ascii")
 
 
 _GZIP_MEMBER_BYTES = 8 << 20
@@ -643,14 +625,14 @@ def _run(
     # A stray surrogate (from a file name that is not UTF-8) is written escaped, never a crash.
     with (tmp / "rejected.csv").open("w", newline="", encoding="utf-8", errors="backslashreplace") as rejected_file:
         rejected = csv.writer(rejected_file)
-        rejected.writerow(["file", "line", "id", "kind", "reason"])
+        rejected.writerow(REJECTED_COLUMNS)
 
         def on_other(item: Rejected | FileError) -> None:
             if isinstance(item, FileError):
                 file_errors.append(str(item))
                 return
             reasons[item.kind] += 1
-            rejected.writerow(_rejected_row(file_names, item))
+            rejected.writerow(rejected_row(file_names[item.file], item))
 
         positions = _Positions(files)
 
@@ -708,12 +690,10 @@ def _run(
         fragments = []
         for d in np.flatnonzero(out).tolist():
             head = int(kept_of[d])
-            why = (
-                edits.rejected[head] if d == head else f"a copy of {docs.ids[head]!r}, which was rejected as a fragment"
-            )
+            why = edits.rejected[head] if d == head else fragment_copy_reason(docs.ids[head])
             fragments.append(Rejected(int(file_col[d]), int(line_col[d]), docs.ids[d], "fragment", why))
         with (tmp / "rejected.csv").open("a", newline="", encoding="utf-8", errors="backslashreplace") as handle:
-            csv.writer(handle).writerows(_rejected_row(file_names, item) for item in fragments)
+            csv.writer(handle).writerows(rejected_row(file_names[item.file], item) for item in fragments)
         reasons.update({"fragment": len(fragments)} if fragments else {})
         kept_of[out] = -1
         is_kept = kept_of == np.arange(n)
@@ -733,54 +713,24 @@ def _run(
     timings["write"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
 
-    rejected_count = sum(reasons.values())
-    manifest = {
-        "tool": "dedup",
-        "inputs": [printable_path(p) for p in files],
-        "counts": {
-            "read": n + rejected_count - reasons["fragment"],  # a fragment was read as a document
-            "kept": int(is_kept.sum()),
-            "duplicates": len(dupes),
-            "rejected": rejected_count,
-        },
-        "clusters_with_duplicates": len(np.unique(labels[dupes])),
-        "undated": int(np.isnan(date_col).sum()),
-        **paragraph_counts,
-        "rejected_by_reason": dict(sorted(reasons.items())),
-        "file_errors": file_errors,
-        "unread_files": unread,
-        "settings": {
-            **pipeline.cfg.describe(),
-            "bands": pipeline.bands,
-            "rows": pipeline.rows,
-            **{k: v for k, v in asdict(opts).items() if k != "progress"},
-        },
-        "timings_s": {k: round(v, 3) for k, v in timings.items()},
-        "peak_memory_mb": _peak_memory_mb(),
-        "outputs": {"kept": "kept/", "duplicates": "duplicates.csv", "rejected": "rejected.csv"},
-    }
-    if opts.level == "paragraph":
-        manifest["outputs"]["paragraphs_removed"] = "paragraphs_removed.csv"
-    if (tmp / "duplicates.parquet").exists():
-        manifest["outputs"]["duplicates_parquet"] = "duplicates.parquet"
-    text = json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
-    (tmp / "manifest.json").write_text(text, encoding="utf-8", errors="backslashreplace")
-    return manifest
-
-
-_DUPLICATE_COLUMNS = {
-    "id": "string",
-    "cluster": "int64",
-    "kept_id": "string",
-    "similarity": "float64",
-    "level": "string",
-}
-
-
-def _rejected_row(labels: list[str], item: Rejected) -> list:
-    """A row of rejected.csv, a report for people: no cell runs as a spreadsheet formula."""
-    file, doc_id, reason = map(for_spreadsheet, (labels[item.file], item.id or "", item.reason))
-    return [file, item.line, doc_id, item.kind, reason]
+    manifest = Manifest.corpus(
+        kept=int(is_kept.sum()),
+        duplicates=len(dupes),
+        rejected_by_reason=dict(reasons),
+        clusters_with_duplicates=len(np.unique(labels[dupes])),
+        undated=int(np.isnan(date_col).sum()),
+        paragraph_counts=paragraph_counts,
+        engine="local",
+        inputs=[printable_path(p) for p in files],
+        file_errors=file_errors,
+        unread_files=unread,
+        settings=run_settings(pipeline.cfg, pipeline.bands, pipeline.rows, asdict(opts)),
+        timings_s=timings,
+        peak_memory_mb=peak_memory_mb(),
+        outputs=run_outputs(opts.level, (tmp / "duplicates.parquet").exists()),
+    )
+    (tmp / "manifest.json").write_text(manifest.json(), encoding="utf-8", errors="backslashreplace")
+    return manifest.to_dict()
 
 
 def _write_duplicates(
@@ -792,16 +742,12 @@ def _write_duplicates(
     similarity,
     levels: list[str],
 ) -> None:
-    """duplicates.csv (and .parquet where pyarrow is installed): id, cluster, kept_id, similarity, level.
-
-    ``level`` is ``document`` for the document pass; with ``--level paragraph``, ``contained`` for a document
-    mostly contained in kept ones and ``fragment`` for one that boilerplate removal left as a fragment.
-    """
+    """duplicates.csv (and .parquet where pyarrow is installed): see :data:`dedup.policy.DUPLICATE_COLUMNS`."""
     rows = [
         (ids[d], int(labels[d]), ids[kept_of[d]], round(float(s), 4), level)
         for d, s, level in zip(dupes.tolist(), similarity, levels, strict=True)
     ]
-    write_csv(tmp / "duplicates.csv", list(_DUPLICATE_COLUMNS), rows)
+    write_csv(tmp / "duplicates.csv", list(DUPLICATE_COLUMNS), rows)
     try:
         import pyarrow.csv as pa_csv
         import pyarrow.parquet as pq
@@ -811,6 +757,6 @@ def _write_duplicates(
     table = pa_csv.read_csv(
         tmp / "duplicates.csv",
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-        convert_options=pa_csv.ConvertOptions(column_types=_DUPLICATE_COLUMNS),
+        convert_options=pa_csv.ConvertOptions(column_types=DUPLICATE_COLUMNS),
     )
     pq.write_table(table, tmp / "duplicates.parquet")

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from dedup.config import DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
+from dedup.config import HASH_VERSION, DedupConfig, LSHConfig, MinHashConfig, ShingleConfig
 from dedup.errors import DedupError
 from dedup.lsh import band_keys
 from dedup.normalize import get_profile
@@ -40,11 +40,18 @@ class Match:
 
 
 def config_from_description(described: dict) -> DedupConfig:
-    """Rebuild the settings stored by :meth:`DedupConfig.describe`, checking the profile's version."""
+    """Rebuild the settings stored by :meth:`DedupConfig.describe`, checking the profile's and the hash's
+    versions (an index from before the hash version was recorded has version 1)."""
     name, _, version = described["profile"].partition("@")
     current = get_profile(name)
     if str(current.version) != version:
         raise IndexFileError(f"built with normalization {described['profile']}, this dedup has {current.tag}")
+    stored = described.get("hash_version", 1)
+    if stored != HASH_VERSION:
+        raise IndexFileError(
+            f"signatures made with hash version {stored!r}, this dedup computes hash version {HASH_VERSION}: "
+            "they would match nothing; build a new index from the texts with this version (dedup index add)"
+        )
     return DedupConfig(
         profile=name,
         shingle=ShingleConfig(**described["shingle"]),
@@ -77,6 +84,8 @@ def _read_meta(db: sqlite3.Connection, path: Path) -> DedupConfig:
         raise IndexFileError(f"{path}: not a dedup index, or made by another version (schema {stored.get('schema')})")
     try:
         return config_from_description(json.loads(stored["settings"]))
+    except IndexFileError as err:
+        raise IndexFileError(f"{path}: {err}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as err:  # hand-edited, or damaged
         raise IndexFileError(
             f"{path}: the settings stored in this index are damaged ({type(err).__name__}: {err})"

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import re
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.audit.names import AGENCIES
 from dedup.boilerplate import scan_postings
 from dedup.jit import njit
 from dedup.paragraphs import repeats_in
@@ -30,15 +28,10 @@ __all__ = [
     "Decisions",
     "Facts",
     "ParagraphRule",
-    "choose_kept",
-    "copy_penalty",
     "decide",
-    "keep_rank",
     "paragraph_facts",
+    "summary",
 ]
-
-_REPOST_FOOTER = re.compile(r"^\s*رابط الخبر", re.MULTILINE)  # an aggregator's «رابط الخبر بصحيفة …: …» line
-_STANDARD_LETTERS = re.compile("[أإآؤئءي]")  # hamza forms and ي, which folded copies write ا and ى
 
 
 @dataclass(frozen=True)
@@ -59,32 +52,6 @@ class ParagraphRule:
         ):
             if not ok:
                 raise ValueError(message)
-
-
-def copy_penalty(text: str, outlet: str = "") -> int:
-    """How far a copy is from the one to prefer among equals: a repost footer first, then not being a news
-    agency's own item (the origin of its wire text, :data:`dedup.audit.names.AGENCIES`), then fewer hamza
-    forms and ي."""
-    footer = bool(_REPOST_FOOTER.search(text))
-    return (2 << 30) * footer + (1 << 30) * (outlet not in AGENCIES) - len(_STANDARD_LETTERS.findall(text))
-
-
-def keep_rank(policy: str, length: np.ndarray, date: np.ndarray, penalty: np.ndarray) -> np.ndarray:
-    """Documents in the order the keep policy prefers them; ties go to the better copy, then the first seen."""
-    index = np.arange(len(length))
-    if policy == "first":
-        return index
-    primary = -length if policy == "longest" else np.where(np.isnan(date), np.inf, date)  # undated after dated
-    return np.lexsort((index, penalty, primary))
-
-
-def choose_kept(labels: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """The representative of each document's cluster: its member first in ``order`` (:func:`keep_rank`)."""
-    n = len(labels)
-    best = np.full(n, -1, dtype=np.int64)
-    for doc in order[::-1].tolist():  # the earliest in order writes last
-        best[labels[doc]] = doc
-    return best[labels] if n else labels.copy()
 
 
 @dataclass(frozen=True)
@@ -187,8 +154,8 @@ class Decisions:
 
 
 def decide(facts: Facts, order: np.ndarray, outlet: np.ndarray, rule: ParagraphRule, n: int) -> Decisions:
-    """Apply the rule to ``facts`` of the documents ``order`` lists (best first, :func:`keep_rank`); ``outlet``
-    gives each of the ``n`` document numbers an outlet number."""
+    """Apply the rule to ``facts`` of the documents ``order`` lists (best first,
+    :func:`dedup.policy.keep_rank`); ``outlet`` gives each of the ``n`` document numbers an outlet number."""
     rank = np.full(n, n, dtype=np.int64)
     rank[order] = np.arange(len(order))
     prank = rank[facts.owner]

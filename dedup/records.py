@@ -28,9 +28,14 @@ __all__ = [
     "Rejected",
     "RowBatch",
     "batched",
+    "duplicate_id",
+    "is_blank",
+    "json_array",
+    "json_line",
     "line_limit",
     "parquet_batches",
     "parse_batch",
+    "parse_raw",
     "parse_row",
     "raw_batches",
     "read_records",
@@ -194,6 +199,12 @@ def line_limit(max_chars: int) -> int:
     return 6 * max_chars + (1 << 20)
 
 
+def is_blank(line: bytes) -> bool:
+    """Whether a JSONL line is all whitespace (no row: such lines are skipped, not rejected)."""
+    # A line that does not start with whitespace is never copied to check.
+    return not line or (line[:1].isspace() and not line.strip())
+
+
 def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) -> Iterator[RowBatch]:
     """The non-blank lines of a JSONL file (plain or gzip) in batches of ``size``; a line over ``limit``
     bytes comes as an empty payload with its size (see :func:`line_limit`)."""
@@ -204,12 +215,7 @@ def _jsonl_batches(path: Path, index: int, size: int, limit: int | None = None) 
         with open_input(path) as handle:
             for lines, sizes in gzip_lines(handle, limit=limit) if compressed else block_lines(handle, limit):
                 starts = offset + np.cumsum(sizes) - sizes
-                # Blank means all whitespace; a line that does not start with whitespace is never copied to check.
-                used = np.fromiter(
-                    (bool(line) and (not line[:1].isspace() or bool(line.strip())) for line in lines),
-                    dtype=bool,
-                    count=len(lines),
-                )
+                used = np.fromiter((not is_blank(line) for line in lines), dtype=bool, count=len(lines))
                 if limit is not None:
                     used |= sizes > limit
                 at = np.flatnonzero(used)
@@ -266,7 +272,7 @@ def _parquet_batches(path: Path, index: int, fields: FieldNames, size: int) -> I
         yield RowBatch(index, np.arange(row, row + n), np.full(n, -1), np.zeros(n, dtype=np.int64), batch.to_pylist())
 
 
-def _json_array(path: Path) -> bool:
+def json_array(path: Path) -> bool:
     """Whether a ``.json`` file holds one JSON document (``[`` or a lone ``{`` first), not JSON Lines."""
     if not path.name.endswith((".json", ".json.gz")):
         return False
@@ -311,7 +317,7 @@ def raw_batches(
     for index, path in enumerate(files):
         if path.name.endswith(".parquet"):
             batches = _parquet_batches(path, index, fields, size)
-        elif _json_array(path):
+        elif json_array(path):
             batches = _array_batches(path, index, size)
         else:
             batches = _jsonl_batches(path, index, size, limit)
@@ -341,17 +347,29 @@ def parse_row(file: int, line: int, payload: bytes | dict, fields: FieldNames, m
     return Record(file, line, doc_id, text, date, extra)
 
 
-def parse_batch(batch: RowBatch, fields: FieldNames, max_chars: int) -> list[Record | Rejected]:
-    """:func:`parse_row` on every row of a batch; a line over :func:`line_limit` is rejected unparsed."""
+def parse_raw(
+    file: int, line: int, size: int, payload: bytes | dict, fields: FieldNames, max_chars: int
+) -> Record | Rejected:
+    """:func:`parse_row` on a raw row of ``size`` bytes; a line over :func:`line_limit` is rejected unparsed.
+    Both engines parse every row through here."""
     limit = line_limit(max_chars)
+    if size > limit:
+        reason = f"line too long to parse ({size:,} bytes > {limit:,}; see --max-chars)"
+        return Rejected(file, line, None, "too_long", reason)
+    return parse_row(file, line, payload, fields, max_chars)
+
+
+def parse_batch(batch: RowBatch, fields: FieldNames, max_chars: int) -> list[Record | Rejected]:
+    """:func:`parse_raw` on every row of a batch."""
     return [
-        Rejected(
-            batch.file, line, None, "too_long", f"line too long to parse ({size:,} bytes > {limit:,}; see --max-chars)"
-        )
-        if size > limit
-        else parse_row(batch.file, line, payload, fields, max_chars)
+        parse_raw(batch.file, line, size, payload, fields, max_chars)
         for line, size, payload in zip(batch.lines.tolist(), batch.sizes.tolist(), batch.payloads, strict=True)
     ]
+
+
+def duplicate_id(file: int, line: int, doc_id: str, first: str) -> Rejected:
+    """The rejection of a later occurrence of ``doc_id``, first seen at ``first`` (``file:line``)."""
+    return Rejected(file, line, doc_id, "duplicate_id", f"duplicate id {shown(doc_id)} (first at {first})")
 
 
 class IdCheck:
@@ -370,8 +388,7 @@ class IdCheck:
         if first == file << 40 | line:
             return None
         first_file, first_line = divmod(first, 1 << 40)
-        where = f"{self.labels[first_file]}:{first_line}"
-        return Rejected(file, line, doc_id, "duplicate_id", f"duplicate id {shown(doc_id)} (first at {where})")
+        return duplicate_id(file, line, doc_id, f"{self.labels[first_file]}:{first_line}")
 
 
 def read_records(
@@ -388,6 +405,15 @@ def read_records(
             continue
         for item in parse_batch(batch, fields, max_chars):
             yield ids(item) if isinstance(item, Record) else item
+
+
+def json_line(row: dict) -> bytes:
+    """A row as one line of UTF-8 JSON (no newline); all ASCII (escaped) when a field besides id and text
+    holds a lone surrogate, which UTF-8 cannot encode but a JSON escape can."""
+    try:
+        return json.dumps(row, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(row).encode("ascii")
 
 
 def batched(

@@ -20,6 +20,7 @@ from dedup.errors import DedupError
 
 __all__ = [
     "FileError",
+    "corpus_name",
     "file_labels",
     "in_archive",
     "input_files",
@@ -36,8 +37,13 @@ class FileError(DedupError):
     """A whole input file (or its rest) cannot be read; ``str()`` says which and why."""
 
 
+def corpus_name(name: str) -> bool:
+    """Whether a file of this name is read as corpus input (JSON Lines, JSON, gzip of those, Parquet, zip)."""
+    return name.endswith(_SUFFIXES)
+
+
 def _readable(path: Path) -> bool:
-    return path.name.endswith(_SUFFIXES) and path.is_file()
+    return corpus_name(path.name) and path.is_file()
 
 
 def _zip_members(archive: Path) -> tuple[list[Path], list[Path]]:

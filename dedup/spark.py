@@ -14,31 +14,28 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dedup.config import DedupConfig
 from dedup.corpus import CorpusOptions
 from dedup.lsh import band_keys, candidate_pairs
-from dedup.paragraph_rule import (
-    Facts,
-    ParagraphRule,
-    copy_penalty,
-    decide,
-    keep_rank,
-    paragraph_facts,
-    summary,
-)
+from dedup.manifest import Manifest, peak_memory_mb, run_outputs, run_settings
+from dedup.paragraph_rule import Facts, ParagraphRule, decide, paragraph_facts, summary
 from dedup.pipeline import Pipeline
-from dedup.records import MAX_ID_CHARS
+from dedup.policy import KEEP_POLICIES, REJECTED_COLUMNS, choose_kept, fragment_copy_reason, keep_rank, rejected_row
+from dedup.records import FieldNames, Rejected, duplicate_id, json_line
 from dedup.segment import drop_lines
-from dedup.textio import FORMULA_STARTS, MARKER, RunError, check_out, parse_marker, replace_refusal, writing
+from dedup.sources import printable_path
+from dedup.spark_read import PARSED, Parsing, list_inputs, parse_rows, read_parsed, row_position
+from dedup.textio import MARKER, RunError, check_out, parse_marker, replace_refusal, writing
 
 if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a function needs it
     from pyspark.sql import DataFrame, SparkSession
@@ -46,7 +43,6 @@ if TYPE_CHECKING:  # PySpark is the optional extra; it is imported where a funct
 __all__ = ["SparkResult", "dedup_dataframe", "run_corpus_spark", "spark_session"]
 
 _pipelines: dict[str, Pipeline] = {}
-_ID_TYPES = {"string", "bigint", "int", "smallint", "tinyint"}
 
 
 def _pipeline(cfg_json: str) -> Pipeline:
@@ -119,24 +115,20 @@ class SparkResult:
     paragraph_counts: dict[str, int] | None = None  # level="paragraph": as the local engine's manifest counts
 
 
-def _sign_partition(cfg_json: str, bands: int, rows: int):
-    def sign(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        pipeline = _pipeline(cfg_json)
-        for frame in frames:
-            batch = pipeline.sign(frame["text"].tolist())
-            keys = band_keys(batch.signatures, bands, rows).view(np.int64)
-            sets = [batch.shingle_set(i).tobytes() for i in range(len(frame))]
-            yield pd.DataFrame(
-                {
-                    "idx": frame["idx"].to_numpy(),
-                    "sig": [row.tobytes() for row in batch.signatures],
-                    "sets": sets,
-                    "keys": list(keys),
-                    "nonempty": batch.nonempty,
-                }
-            )
+def _signature_columns(cfg_json: str, bands: int, rows: int) -> Callable[[list[str]], dict[str, list]]:
+    """The columns of :class:`_SignedRecords` but ``idx`` (sig, sets, keys, nonempty) for a list of texts."""
 
-    return sign
+    def columns(texts: list[str]) -> dict[str, list]:
+        batch = _pipeline(cfg_json).sign(texts)
+        keys = band_keys(batch.signatures, bands, rows).view(np.int64)
+        return {
+            "sig": [row.tobytes() for row in batch.signatures],
+            "sets": [batch.shingle_set(i).tobytes() for i in range(len(texts))],
+            "keys": list(keys),
+            "nonempty": batch.nonempty.tolist(),
+        }
+
+    return columns
 
 
 def _bucket_pairs(max_pairs: int):
@@ -242,24 +234,6 @@ class _SignedRecords:
         return self.score(candidates.distinct()).where(F.col("similarity") >= self.cfg.lsh.threshold).localCheckpoint()
 
 
-def _sign(records: DataFrame, cfg: DedupConfig) -> _SignedRecords:
-    """Sign ``records`` (idx, text) with the local engine's Pipeline, in ``mapInPandas``."""
-    from pyspark.sql import types as T
-
-    pipeline = Pipeline(cfg)
-    schema = T.StructType(
-        [
-            T.StructField("idx", T.LongType()),
-            T.StructField("sig", T.BinaryType()),
-            T.StructField("sets", T.BinaryType()),
-            T.StructField("keys", T.ArrayType(T.LongType())),
-            T.StructField("nonempty", T.BooleanType()),
-        ]
-    )
-    sign = _sign_partition(json.dumps(cfg.describe()), pipeline.bands, pipeline.rows)
-    return _SignedRecords(records.mapInPandas(sign, schema).localCheckpoint(), cfg)
-
-
 _FACT_COLUMNS = ("doc", "line", "key", "words", "repeat_of", "similarity", "short", "shingles")
 _META_COLUMNS = ("outlet", "date", "length", "penalty")
 
@@ -317,12 +291,6 @@ def _decide_partition(keep: str, rule: ParagraphRule):
     return decisions
 
 
-def _penalties(texts: pd.Series, outlets: pd.Series) -> pd.Series:
-    """:func:`dedup.paragraph_rule.copy_penalty` of each text and its outlet."""
-    pairs = zip(texts.tolist(), outlets.fillna("").tolist(), strict=True)
-    return pd.Series([copy_penalty(text, outlet) for text, outlet in pairs], dtype="int64")
-
-
 _TEXT = "_dedup_text"
 
 
@@ -337,13 +305,13 @@ def _drop_lines(frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 
 
 def _paragraph_pass(
-    kept: DataFrame, cfg: DedupConfig, text_col: str, keep: str, rule: ParagraphRule
+    kept: DataFrame, docs: DataFrame, cfg: DedupConfig, text_col: str, keep: str, rule: ParagraphRule
 ) -> tuple[DataFrame, DataFrame]:
-    """The local engine's paragraph level over the kept documents (``_dedup_idx``, text and the ``outlet``,
-    ``date``, ``length``, ``penalty`` columns): facts on the executors, the rule in one partition (it goes
-    through the documents in keep order). Returns the kept documents with their removed lines gone and
-    without those dropped or rejected, and the decisions (action, doc, line, first_doc, first_line,
-    similarity, detail)."""
+    """The local engine's paragraph level over the kept documents (``_dedup_idx`` and ``text_col``; their
+    parsed text and the ``outlet``, ``date``, ``length``, ``penalty`` columns are those of ``docs``): facts on
+    the executors, the rule in one partition (it goes through the documents in keep order). Returns the kept
+    documents with their removed lines gone and without those dropped or rejected, and the decisions
+    (action, doc, line, first_doc, first_line, similarity, detail)."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -353,10 +321,8 @@ def _paragraph_pass(
     schema = T.StructType(
         [T.StructField(n, t) for n, t in zip(_FACT_COLUMNS + _META_COLUMNS, fact_types + meta_types, strict=True)]
     )
-    source = kept.select(
-        F.col("_dedup_idx").alias("doc"),
-        F.col(text_col).alias("text"),
-        *(F.col(f"_dedup_{name}").alias(name) for name in _META_COLUMNS),
+    source = docs.join(kept.select("_dedup_idx"), "_dedup_idx", "left_semi").select(
+        F.col("_dedup_idx").alias("doc"), "text", *_META_COLUMNS
     )
     facts = source.mapInPandas(_facts_partition(json.dumps(cfg.describe())), schema)
     names = ["action", "doc", "line", "first_doc", "first_line", "similarity", "detail"]
@@ -374,125 +340,146 @@ def _paragraph_pass(
     return edited, decisions
 
 
-def dedup_dataframe(
-    spark,
-    df,
-    cfg: DedupConfig | None = None,
-    keep: str = "first",
-    id_col: str = "id",
-    text_col: str = "text",
-    date_col: str = "published",
-    max_chars: int = 10_000_000,
-    level: str = "document",
-    outlet_col: str = "outlet",
-    rule: ParagraphRule | None = None,
-) -> SparkResult:
-    """Deduplicate a DataFrame inside your own Spark job; rows keep their input order through ``idx``.
+def _keep_in_clusters(keep: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """For ``applyInPandas`` over whole clusters (node, label, length, date, penalty; several at once, since a
+    call per cluster costs more than the work): the local engine's keep policy, :func:`dedup.policy.keep_rank`
+    and :func:`dedup.policy.choose_kept`."""
 
-    ``level="paragraph"`` then applies the local engine's paragraph level (:mod:`dedup.paragraph_rule`, settings
-    ``rule``, outlets read from ``outlet_col`` where there is one) to the kept documents.
-    """
+    def choose(members: pd.DataFrame) -> pd.DataFrame:
+        members = members.sort_values(["label", "node"])  # input order: ties go to the first seen, as locally
+        nodes, labels = members["node"].to_numpy(), members["label"].to_numpy()
+        starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]])
+        first = np.repeat(starts, np.diff(np.r_[starts, len(labels)]))  # each member's cluster, by its first row
+        date = members["date"].to_numpy(dtype=np.float64)
+        best = choose_kept(first, keep_rank(keep, members["length"].to_numpy(), date, members["penalty"].to_numpy()))
+        return pd.DataFrame({"node": nodes, "kept_node": nodes[best], "label": labels})
+
+    return choose
+
+
+_ID_REJECTED = pa.schema(
+    [("_dedup_idx", pa.int64()), ("id", pa.string()), ("kind", pa.string()), ("reason", pa.string())]
+)
+
+
+def _duplicate_ids(labels: list[str] | None) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """For ``mapInArrow`` over later occurrences of ids (_dedup_idx, id, first): the local engine's rejection,
+    naming where the id was first seen (``file:line``, or the first row's ``_dedup_idx`` in a DataFrame)."""
+
+    def reject(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            idx, ids, firsts = (batch.column(name).to_pylist() for name in ("_dedup_idx", "id", "first"))
+            items = []
+            for i, doc_id, first in zip(idx, ids, firsts, strict=True):
+                file, line = row_position(first)
+                where = f"{labels[file]}:{line}" if labels is not None else f"_dedup_idx {first}"
+                items.append(duplicate_id(*row_position(i), doc_id, where))
+            columns = {
+                "_dedup_idx": idx,
+                "id": ids,
+                "kind": [r.kind for r in items],
+                "reason": [r.reason for r in items],
+            }
+            yield pa.RecordBatch.from_pydict(columns, _ID_REJECTED)
+
+    return reject
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What the rules decide for parsed rows: documents, rejections, clusters, and who is dropped for whom."""
+
+    docs: DataFrame  # usable documents with unique ids: _dedup_idx, id, text, date, length, outlet, penalty
+    rejected: DataFrame  # _dedup_idx, id, kind, reason
+    signed: _SignedRecords
+    labels: DataFrame  # node, label: documents with a near-duplicate
+    dropped: DataFrame  # a, b, label: document a is dropped for document b
+
+
+def _parsing(cfg: DedupConfig, fields: FieldNames, outlet: str, max_chars: int, level: str) -> Parsing:
+    """How the executors parse and sign rows for ``cfg`` (``outlet`` names the outlet field, one of
+    ``fields.extra``); the texts are kept for the paragraph pass."""
+    pipeline = Pipeline(cfg)
+    sign = _signature_columns(json.dumps(cfg.describe()), pipeline.bands, pipeline.rows)
+    return Parsing(fields, outlet, max_chars, sign, keep_text=level == "paragraph")
+
+
+def _decide(parsed: DataFrame, cfg: DedupConfig, keep: str, labels: list[str] | None) -> _Decision:
+    """The local engine's decisions on rows parsed and signed by :mod:`dedup.spark_read`: later occurrences
+    of an id rejected, documents clustered, one kept per cluster by the keep policy (:func:`_keep_in_clusters`)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    usable = parsed.where(F.col("kind").isNull())
+    first = F.min("_dedup_idx").over(Window.partitionBy("id")).alias("first")
+    later = usable.select("_dedup_idx", "id", first).where(F.col("_dedup_idx") != F.col("first"))
+    rejected = (
+        parsed.where(F.col("kind").isNotNull())
+        .select("_dedup_idx", "id", "kind", "reason")
+        .unionByName(later.mapInArrow(_duplicate_ids(labels), from_arrow_schema(_ID_REJECTED)))
+        .localCheckpoint()
+    )
+    unique = usable.join(later.select("_dedup_idx"), "_dedup_idx", "left_anti")
+    signature = [F.col("_dedup_idx").alias("idx"), "sig", "sets", "keys", "nonempty"]
+    signed = _SignedRecords(unique.select(*signature).localCheckpoint(), cfg)
+    docs = unique.select("_dedup_idx", "id", "text", "date", "length", "outlet", "penalty").localCheckpoint()
+    parsed.unpersist()  # what follows reads the two checkpoints and the rejections
+    clusters = _components(signed.edges())
+    members = clusters.join(docs.select(F.col("_dedup_idx").alias("node"), "length", "date", "penalty"), "node")
+    buckets = int(parsed.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    members = members.withColumn("bucket", F.pmod(F.xxhash64("label"), F.lit(buckets)))
+    chosen = members.groupBy("bucket").applyInPandas(_keep_in_clusters(keep), "node long, kept_node long, label long")
+    dropped = chosen.where(F.col("node") != F.col("kept_node")).select(
+        F.col("node").alias("a"), F.col("kept_node").alias("b"), "label"
+    )
+    return _Decision(docs, rejected, signed, clusters, dropped.localCheckpoint())
+
+
+def _copy_reasons(head_ids: pd.Series) -> pd.Series:
+    """:func:`dedup.policy.fragment_copy_reason` of each id."""
+    return head_ids.map(fragment_copy_reason)
+
+
+def _outcome(decision: _Decision, kept: DataFrame, cfg: DedupConfig, text_col: str, opts: CorpusOptions) -> SparkResult:
+    """The result for the rows of the kept documents ``kept`` (with ``_dedup_idx`` and ``text_col``): with
+    ``opts.level == "paragraph"``, the local engine's paragraph level (:mod:`dedup.paragraph_rule`, settings
+    ``opts.paragraphs``) applied to them; the duplicates in input order."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    if keep not in ("first", "longest", "earliest") or level not in ("document", "paragraph"):
-        raise ValueError(f"keep must be first, longest or earliest and level document or paragraph: {keep}, {level}")
-    cfg = cfg or DedupConfig()
-    spark.sparkContext.setJobGroup("dedup", f"dedup: near-duplicates, {cfg.describe()['profile']}, keep {keep}")
-    df = df.withColumn("_dedup_idx", F.monotonically_increasing_id())
-    text, doc_id = F.col(text_col), F.col(id_col).cast("string")
-    # The local engine's rules (records._check) as far as a typed column shows them: a column inferred as
-    # another type than string or integer (booleans, numbers with a fraction, objects, arrays) holds no
-    # usable id, nor a non-string column any text. A column of mixed JSON types is inferred as string.
-    types = dict(df.dtypes)
-    reason = (
-        F.when(F.col(id_col).isNull(), F.lit("missing_id"))
-        .when(F.lit(types.get(id_col) not in _ID_TYPES), F.lit("bad_id"))
-        .when(F.trim(doc_id) == "", F.lit("empty_id"))
-        .when(F.length(doc_id) > MAX_ID_CHARS, F.lit("bad_id"))
-        .when(text.isNull(), F.lit("missing_text"))
-        .when(F.lit(types.get(text_col) != "string"), F.lit("bad_text"))
-        .when(F.trim(text) == "", F.lit("empty_text"))
-        .when(F.length(text) > max_chars, F.lit("too_long"))
-    )
-    if "_corrupt_record" in df.columns:
-        reason = F.when(F.col("_corrupt_record").isNotNull(), F.lit("invalid_json")).otherwise(reason)
-    first_of_id = Window.partitionBy(F.col(id_col).cast("string")).orderBy("_dedup_idx")
-    checked = (
-        df.withColumn("_dedup_reason", reason)
-        .withColumn(
-            "_dedup_reason",
-            F.when(
-                F.col("_dedup_reason").isNull() & (F.row_number().over(first_of_id) > 1), F.lit("duplicate_id")
-            ).otherwise(F.col("_dedup_reason")),
-        )
-        .localCheckpoint()
-    )
-    rejected = checked.where(F.col("_dedup_reason").isNotNull()).select(
-        F.col(id_col).cast("string").alias("id"), F.col("_dedup_reason").alias("kind"), "_dedup_idx"
-    )
-    docs = checked.where(F.col("_dedup_reason").isNull())
-
-    signed = _sign(docs.select(F.col("_dedup_idx").alias("idx"), text.alias("text")), cfg)
-    labels = _components(signed.edges())
-
-    outlet = F.col(outlet_col).cast("string") if outlet_col in docs.columns else F.lit(None).cast("string")
-    meta = docs.select(
-        F.col("_dedup_idx").alias("node"),
-        F.length(text).alias("length"),
-        F.to_timestamp(F.col(date_col).cast("string")).alias("date")
-        if date_col in docs.columns
-        else F.lit(None).cast("timestamp").alias("date"),
-        F.pandas_udf(_penalties, "long")(text, outlet).alias("penalty"),
-    )
-    members = labels.join(meta, "node")
-    order = {  # as paragraph_rule.keep_rank orders them
-        "first": [F.col("node")],
-        "longest": [F.col("length").desc(), F.col("penalty"), F.col("node")],
-        "earliest": [F.col("date").asc_nulls_last(), F.col("penalty"), F.col("node")],
-    }[keep]
-    ranked = members.withColumn("kept_node", F.first("node").over(Window.partitionBy("label").orderBy(*order)))
-    dropped = ranked.where(F.col("node") != F.col("kept_node")).select(
-        F.col("node").alias("a"), F.col("kept_node").alias("b"), "label"
-    )
-    kept = docs.join(dropped.select(F.col("a").alias("_dedup_idx")), "_dedup_idx", "left_anti")
-    dropped = dropped.withColumn("level", F.lit("document"))
-    ids = docs.select(F.col("_dedup_idx").alias("idx"), F.col(id_col).cast("string").alias("id"))
-    paragraphs_removed, paragraph_counts = None, None
-    if level == "paragraph":
-        with_meta = kept.withColumn("_dedup_outlet", outlet).join(
-            meta.select(
-                F.col("node").alias("_dedup_idx"),
-                F.col("date").cast("double").alias("_dedup_date"),
-                F.col("length").alias("_dedup_length"),
-                F.col("penalty").alias("_dedup_penalty"),
-            ),
-            "_dedup_idx",
-        )
-        kept, decisions = _paragraph_pass(with_meta, cfg, text_col, keep, rule or ParagraphRule())
+    dropped = decision.dropped.withColumn("level", F.lit("document"))
+    ids = decision.docs.select(F.col("_dedup_idx").alias("idx"), "id")
+    rejected, paragraphs_removed, paragraph_counts = decision.rejected, None, None
+    if opts.level == "paragraph":
+        kept, decisions = _paragraph_pass(kept, decision.docs, cfg, text_col, opts.keep, opts.paragraphs)
         # A document dropped whole is a duplicate of the one holding its text, and so is what its cluster dropped.
         whole = decisions.where(F.col("action").isin("contained", "fragment"))
         moved = whole.select(F.col("doc").alias("b"), F.col("first_doc").alias("to"), F.col("action").alias("why"))
         dropped = dropped.join(moved, "b", "left").select(
             "a", F.coalesce("to", "b").alias("b"), "label", F.coalesce("why", "level").alias("level")
         )
-        own = whole.join(labels.toDF("doc", "label"), "doc", "left").select(
+        own = whole.join(decision.labels.toDF("doc", "label"), "doc", "left").select(
             F.col("doc").alias("a"),
             F.col("first_doc").alias("b"),
             F.coalesce("label", "doc").alias("label"),
             F.col("action").alias("level"),
         )
         dropped = dropped.unionByName(own)
-        # A document rejected as a fragment takes its cluster with it.
-        gone = decisions.where("action = 'rejected'").select(F.col("doc").alias("b"))
-        lost = gone.select(F.col("b").alias("_dedup_idx")).union(
-            dropped.join(gone, "b", "left_semi").select(F.col("a").alias("_dedup_idx"))
+        # A document rejected as a fragment takes its cluster with it, as locally.
+        gone = decisions.where("action = 'rejected'").select(F.col("doc").alias("b"), F.col("detail").alias("reason"))
+        copies = dropped.join(gone.select("b"), "b").join(ids.toDF("b", "head_id"), "b")
+        fragments = gone.select(F.col("b").alias("_dedup_idx"), "reason").unionByName(
+            copies.select(
+                F.col("a").alias("_dedup_idx"), F.pandas_udf(_copy_reasons, "string")("head_id").alias("reason")
+            )
+        )
+        rejected = rejected.unionByName(
+            fragments.join(ids.toDF("_dedup_idx", "id"), "_dedup_idx").select(
+                "_dedup_idx", "id", F.lit("fragment").alias("kind"), "reason"
+            )
         )
         dropped = dropped.join(gone, "b", "left_anti")
-        fragments = lost.join(ids.toDF("_dedup_idx", "id"), "_dedup_idx").select(
-            "id", F.lit("fragment").alias("kind"), "_dedup_idx"
-        )
-        rejected = rejected.unionByName(fragments)
         removed = decisions.where("action = 'removed'")
         paragraphs_removed = (
             removed.join(ids.toDF("doc", "id"), "doc")
@@ -510,32 +497,64 @@ def dedup_dataframe(
         for row in decisions.groupBy("action", "detail").count().collect():
             tally[row["detail"] if row["action"] != "rejected" else "rejected"] += row["count"]
         paragraph_counts = summary(tally)
-    scored = signed.score(dropped.select("a", "b")).join(dropped, ["a", "b"])
+    scored = decision.signed.score(dropped.select("a", "b")).join(dropped, ["a", "b"])
+    # A cluster is named as locally: the position of its first document among all documents, from 0.
+    position = F.row_number().over(Window.orderBy("_dedup_idx")) - 1
+    clusters = decision.docs.select(F.col("_dedup_idx").alias("label"), position.alias("cluster"))
     duplicates = (
         scored.join(ids.toDF("a", "id"), "a")
         .join(ids.toDF("b", "kept_id"), "b")
-        .join(ids.toDF("label", "cluster_id"), "label")
+        .join(clusters, "label")
+        .orderBy("a")
         .select(
             "id",
-            F.col("cluster_id").alias("cluster"),
+            "cluster",
             "kept_id",
             F.round("similarity", 4).alias("similarity"),
             "level",
         )
     )
-    helper = [c for c in kept.columns if c.startswith("_dedup_") or c == "_corrupt_record"]
-    return SparkResult(
-        kept.orderBy("_dedup_idx").drop(*helper), duplicates, rejected, paragraphs_removed, paragraph_counts
+    return SparkResult(kept.orderBy("_dedup_idx"), duplicates, rejected, paragraphs_removed, paragraph_counts)
+
+
+def dedup_dataframe(
+    spark,
+    df,
+    cfg: DedupConfig | None = None,
+    keep: str = "first",
+    id_col: str = "id",
+    text_col: str = "text",
+    date_col: str = "published",
+    max_chars: int = 10_000_000,
+    level: str = "document",
+    outlet_col: str = "outlet",
+    rule: ParagraphRule | None = None,
+) -> SparkResult:
+    """Deduplicate a DataFrame inside your own Spark job by the local engine's rules (each row is checked by
+    :func:`dedup.records.parse_raw`); ``level="paragraph"`` then applies the local engine's paragraph level
+    (:mod:`dedup.paragraph_rule`, settings ``rule``) to the kept documents. Outlets (boilerplate and the keep
+    tie-break) are read from ``outlet_col`` where there is one. ``rejected`` has ``_dedup_idx``, the rejected
+    row's position in ``df`` (its input order)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    if keep not in KEEP_POLICIES or level not in ("document", "paragraph"):
+        raise ValueError(f"keep must be first, longest or earliest and level document or paragraph: {keep}, {level}")
+    cfg = cfg or DedupConfig()
+    fields = FieldNames(id=id_col, text=text_col, date=date_col)
+    rule = rule or ParagraphRule()
+    opts = CorpusOptions(keep, level, max_chars=max_chars, fields=fields, outlet_field=outlet_col, paragraphs=rule)
+    spark.sparkContext.setJobGroup("dedup", f"dedup: near-duplicates, {cfg.describe()['profile']}, keep {keep}")
+    df = df.withColumn("_dedup_idx", F.monotonically_increasing_id())
+    parse = parse_rows(_parsing(cfg, opts.read_fields, outlet_col, max_chars, level))
+    wanted = [c for c in dict.fromkeys((id_col, text_col, date_col, outlet_col)) if c in df.columns]
+    parsed = df.select("_dedup_idx", *wanted).mapInArrow(parse, from_arrow_schema(PARSED)).persist()
+    decision = _decide(parsed, cfg, keep, None)
+    kept = df.join(decision.docs.select("_dedup_idx"), "_dedup_idx", "left_semi").join(
+        decision.dropped.select(F.col("a").alias("_dedup_idx")), "_dedup_idx", "left_anti"
     )
-
-
-def _read(spark: SparkSession, path: str) -> tuple[DataFrame, str]:
-    lower = path.rstrip("/").lower()
-    if lower.endswith(".parquet"):
-        return spark.read.parquet(path), "parquet"
-    return spark.read.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record").json(
-        path
-    ), "json"
+    result = _outcome(decision, kept, cfg, text_col, opts)
+    return replace(result, kept=result.kept.drop("_dedup_idx"))
 
 
 def _local(out: str) -> Path | None:
@@ -567,6 +586,80 @@ def _check_spark_out(fs, target, out: str, input_path: str) -> None:
         raise RunError(refusal)
 
 
+def _with_text(field: str) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """For ``mapInArrow`` over kept lines (value, text): each line with ``field`` set to ``text`` where the
+    paragraph pass changed it, written as the local engine writes such a line."""
+
+    def rewrite(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            values = []
+            for value, text in zip(*(batch.column(n).to_pylist() for n in ("value", "text")), strict=True):
+                row = json.loads(value)
+                if row[field] != text:
+                    value = json_line({**row, field: text}).decode("utf-8", "surrogatepass")
+                values.append(value)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("_dedup_idx"), pa.array(values, pa.string())], ["_dedup_idx", "value"]
+            )
+
+    return rewrite
+
+
+class _Folder:
+    """The run's output folder on any file system Spark reaches: single files written through Spark."""
+
+    def __init__(self, spark: SparkSession, path: str) -> None:
+        self.jvm = spark._jvm
+        self.path = path
+        hadoop = spark._jsc.hadoopConfiguration()
+        hadoop.set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")  # no _SUCCESS files
+        self.fs = self.at(path).getFileSystem(hadoop)
+        self.fs.setWriteChecksum(False)  # no .crc files beside the outputs on a local disk
+
+    def at(self, path: str):
+        return self.jvm.org.apache.hadoop.fs.Path(path)
+
+    def write_text(self, name: str, text: str) -> None:
+        stream = self.fs.create(self.at(f"{self.path}/{name}"), True)
+        try:
+            stream.write(bytearray(text.encode("utf-8", "backslashreplace")))
+        finally:
+            stream.close()
+
+    def single(self, frame: DataFrame, name: str, form: str) -> None:
+        """``frame`` as one file ``name`` (a CSV with a header, as Python's csv writes one, or Parquet)."""
+        parts = f"{self.path}/.{name}.parts"
+        writer = frame.coalesce(1).write.mode("overwrite")
+        if form == "csv":
+            writer.option("header", True).option("escape", '"').option("emptyValue", "").csv(parts)
+        else:
+            writer.parquet(parts)
+        (part,) = (s.getPath() for s in self.fs.listStatus(self.at(parts)) if s.getPath().getName().startswith("part-"))
+        self.fs.rename(part, self.at(f"{self.path}/{name}"))
+        self.fs.delete(self.at(parts), True)
+
+
+_REJECTED = "file string, line long, id string, kind string, reason string"
+_REJECTED_ARROW = pa.schema([(c, pa.int64() if c == "line" else pa.string()) for c in REJECTED_COLUMNS])
+
+
+def _rejected_rows(labels: list[str]) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """For ``mapInArrow`` over rejections (_dedup_idx, id, kind, reason): rows of rejected.csv, as locally."""
+
+    def rows(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            columns = (batch.column(n).to_pylist() for n in ("_dedup_idx", "id", "kind", "reason"))
+            out = []
+            for idx, doc_id, kind, reason in zip(*columns, strict=True):
+                file, line = row_position(idx)
+                out.append(rejected_row(labels[file], Rejected(file, line, doc_id, kind, reason)))
+            yield pa.RecordBatch.from_pylist(
+                [dict(zip(REJECTED_COLUMNS, row, strict=True)) for row in out], _REJECTED_ARROW
+            )
+
+    return rows
+
+
 def run_corpus_spark(
     input_path: str,
     out: str,
@@ -575,94 +668,87 @@ def run_corpus_spark(
     master: str = "local[2]",
     conf: dict[str, str] | None = None,
 ) -> dict:
-    """``dedup corpus --engine spark``: read INPUT, deduplicate, write ``out`` (any path Spark can reach)
-    through a temporary path renamed into place at the end, and return the manifest.
+    """``dedup corpus --engine spark``: read INPUT, deduplicate by the local engine's rules, write ``out`` (any
+    path Spark can reach) through a temporary path renamed into place at the end, and return the manifest.
 
     ``opts`` are the local engine's (keep, level, max chars, field names); workers and batches are Spark's.
     """
     from pyspark.sql import functions as F
 
     cfg, opts = cfg or DedupConfig(), opts or CorpusOptions()
-    keep, level, fields = opts.keep, opts.level, opts.fields
     start = time.perf_counter()
     spark = spark_session(master, conf)
-    jvm, hadoop = spark._jvm, spark._jsc.hadoopConfiguration()
-    target = jvm.org.apache.hadoop.fs.Path(out)
-    fs = target.getFileSystem(hadoop)
-    tmp = jvm.org.apache.hadoop.fs.Path(f"{out.rstrip('/')}.partial-{os.getpid()}")
-    _check_spark_out(fs, target, out, input_path)
+    folder = _Folder(spark, f"{out.rstrip('/')}.partial-{os.getpid()}")
+    target = folder.at(out)
+    _check_spark_out(folder.fs, target, out, input_path)
     lock = ExitStack()
     if _local(out) is not None:  # as the local engine: one run at a time into a folder
         lock.enter_context(writing(_local(out)))
     try:
-        df, kind = _read(spark, input_path)
-        if "_corrupt_record" in df.columns:
-            df = df.cache()  # Spark refuses queries on the corrupt-record column of an uncached JSON read
-        result = dedup_dataframe(
-            spark,
-            df,
-            cfg,
-            keep,
-            fields.id,
-            fields.text,
-            fields.date,
-            opts.max_chars,
-            level,
-            opts.outlet_field,
-            opts.paragraphs,
+        local_input = _local(input_path)
+        inputs = list_inputs(spark, input_path, local_input)
+        spark.sparkContext.setJobGroup("dedup", f"dedup: {input_path}, {cfg.describe()['profile']}, keep {opts.keep}")
+        parsing = _parsing(cfg, opts.read_fields, opts.outlet_field, opts.max_chars, opts.level)
+        parsed, lines, rows, file_errors = read_parsed(spark, inputs, parsing)
+        decision = _decide(parsed, cfg, opts.keep, inputs.labels)
+        dropped = decision.dropped.select(F.col("a").alias("_dedup_idx"))
+        paragraphs = opts.level == "paragraph"  # only then are the kept texts needed (and changed)
+        survivors = decision.docs.select("_dedup_idx", *(["text"] if paragraphs else []))
+        result = _outcome(decision, survivors.join(dropped, "_dedup_idx", "left_anti"), cfg, "text", opts)
+        kept = result.kept.localCheckpoint()
+        if lines is not None:  # JSON Lines: the input lines as they were, rewritten where paragraphs went
+            kept_lines = lines.select("_dedup_idx", "value").join(kept, "_dedup_idx")
+            if paragraphs:
+                kept_lines = kept_lines.mapInArrow(_with_text(opts.fields.text), "_dedup_idx long, value string")
+            kept_lines.orderBy("_dedup_idx").coalesce(1).select("value").write.text(f"{folder.path}/kept")
+        if rows is not None:
+            kept_rows = rows.join(kept.withColumnRenamed("text", "_dedup_text"), "_dedup_idx")
+            if paragraphs:
+                kept_rows = kept_rows.withColumn(opts.fields.text, F.col("_dedup_text"))
+            kept_rows = kept_rows.orderBy("_dedup_idx").drop("_dedup_idx", "_dedup_text").coalesce(1)
+            kept_rows.write.mode("append").parquet(f"{folder.path}/kept")
+        duplicates = result.duplicates.localCheckpoint()
+        folder.single(duplicates, "duplicates.csv", "csv")
+        folder.single(duplicates, "duplicates.parquet", "parquet")
+        rejected = result.rejected.orderBy("_dedup_idx").mapInArrow(
+            _rejected_rows(inputs.labels),
+            ", ".join(f"{c} {'long' if c == 'line' else 'string'}" for c in REJECTED_COLUMNS),
         )
-        kept_writer = result.kept.coalesce(1).write.mode("overwrite")
-        if kind == "parquet":
-            kept_writer.parquet(f"{tmp}/kept")
-        else:
-            kept_writer.json(f"{tmp}/kept")
-        duplicates = result.duplicates.orderBy("id").cache()
-        duplicates.coalesce(1).write.mode("overwrite").parquet(f"{tmp}/duplicates.parquet")
-        duplicates.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/duplicates.csv")
-        formula = F.substring("id", 1, 1).isin(*FORMULA_STARTS)  # a report for people, as the local engine's
-        safe = result.rejected.withColumn("id", F.when(formula, F.concat(F.lit("'"), "id")).otherwise(F.col("id")))
-        safe.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/rejected.csv")
+        folder.single(rejected, "rejected.csv", "csv")
         if result.paragraphs_removed is not None:
-            removed = result.paragraphs_removed.orderBy("id", "line").cache()
-            removed.coalesce(1).write.mode("overwrite").option("header", True).csv(f"{tmp}/paragraphs_removed.csv")
-        rejected = {r["kind"]: r["count"] for r in result.rejected.groupBy("kind").count().collect()}
-        counts = {
-            "read": df.count(),
-            "kept": spark.read.format(kind).load(f"{tmp}/kept").count(),
-            "duplicates": duplicates.count(),
-            "rejected": sum(rejected.values()),
-        }
+            removed = result.paragraphs_removed.orderBy("id", "line").localCheckpoint()
+            folder.single(removed, "paragraphs_removed.csv", "csv")
         pipeline = Pipeline(cfg)
-        manifest = {
-            "tool": "dedup",
-            "engine": "spark",
-            "master": master,
-            "inputs": [input_path],
-            "counts": counts,
-            "rejected_by_reason": dict(sorted(rejected.items())),
-            "file_errors": [],
-            "settings": {
-                **cfg.describe(),
-                **{"bands": pipeline.bands, "rows": pipeline.rows, "keep": keep, "level": level},
-            },
-            "timings_s": {"total": round(time.perf_counter() - start, 3)},
-        }
-        manifest.update(result.paragraph_counts or {})
-        stream = fs.create(jvm.org.apache.hadoop.fs.Path(f"{tmp}/manifest.json"), True)
-        stream.write(bytearray(json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")))
-        stream.close()
-        names = sorted(status.getPath().getName() for status in fs.listStatus(tmp))
-        stream = fs.create(jvm.org.apache.hadoop.fs.Path(f"{tmp}/{MARKER}"), True)
-        stream.write(bytearray(json.dumps({"tool": "dedup", "files": names}).encode("utf-8")))
-        stream.close()
-        _check_spark_out(fs, target, out, input_path)
-        if fs.exists(target):
-            fs.delete(target, True)
-        fs.rename(tmp, target)
-        return manifest
+        reasons = {r["kind"]: r["count"] for r in result.rejected.groupBy("kind").count().collect()}
+        manifest = Manifest.corpus(
+            kept=kept.count(),
+            duplicates=duplicates.count(),
+            rejected_by_reason=reasons,
+            clusters_with_duplicates=duplicates.select("cluster").distinct().count(),
+            undated=decision.docs.where(F.col("date").isNull()).count(),
+            paragraph_counts=result.paragraph_counts,
+            engine="spark",
+            inputs=[printable_path(p) for p in inputs.local] or inputs.uris,
+            file_errors=file_errors,
+            unread_files=inputs.unread,
+            settings=run_settings(cfg, pipeline.bands, pipeline.rows, asdict(opts)) | {"master": master},
+            timings_s={"total": time.perf_counter() - start},
+            peak_memory_mb=peak_memory_mb(),
+            outputs=run_outputs(opts.level, True),
+        )
+        folder.write_text("manifest.json", manifest.json())
+        names = sorted(status.getPath().getName() for status in folder.fs.listStatus(folder.at(folder.path)))
+        folder.write_text(MARKER, json.dumps({"tool": "dedup", "files": names}))
+        _check_spark_out(folder.fs, target, out, input_path)
+        if folder.fs.exists(target):
+            folder.fs.delete(target, True)
+        folder.fs.rename(folder.at(folder.path), target)
+        return manifest.to_dict()
+    except RunError:
+        raise
     except Exception as err:
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise RunError(f"Spark run failed, nothing written to {out}: {message[:500]}") from err
     finally:  # also when stopped (SIGTERM, Ctrl-C); after a finished run there is nothing left to delete
-        fs.delete(tmp, True)
+        folder.fs.delete(folder.at(folder.path), True)
         lock.close()

@@ -1,10 +1,11 @@
 import json
 import random
+import sqlite3
 
 import pytest
 
 from dedup.cli import main
-from dedup.config import DedupConfig, ShingleConfig
+from dedup.config import HASH_VERSION, DedupConfig, ShingleConfig
 from dedup.index import IndexFileError, SignatureIndex
 from dedup.noise import perturb
 from tests.conftest import SAMPLE
@@ -102,3 +103,28 @@ def test_cli_index_names_the_files_of_a_folder_it_does_not_read(tmp_path, capsys
         "dedup: not read (not .jsonl, .jsonl.gz or .parquet, or not a file): B.JSONL, c.jsonl.bz2",
         f"{tmp_path / 'idx.db'}: added 3; 3 documents indexed",
     ]
+
+
+def test_an_index_made_with_another_hash_version_is_refused(articles, tmp_path) -> None:
+    """Stored signatures depend on the hash: an index records its version, and a mismatch names both and the fix;
+    an index from before the version was recorded holds version 1."""
+    db = tmp_path / "news.db"
+    index = SignatureIndex(db, DedupConfig())
+    index.add([articles[0]["id"]], [articles[0]["text"]])
+    index.close()
+    with sqlite3.connect(db) as conn:
+        settings = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'settings'").fetchone()[0])
+        assert settings["hash_version"] == HASH_VERSION == 1
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'settings'", (json.dumps({**settings, "hash_version": 0}),))
+    with pytest.raises(
+        IndexFileError,
+        match=r"news\.db: signatures made with hash version 0, this dedup computes hash "
+        r"version 1: .*build a new index",
+    ):
+        SignatureIndex(db)
+    del settings["hash_version"]
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'settings'", (json.dumps(settings),))
+    reopened = SignatureIndex(db)
+    assert len(reopened) == 1
+    reopened.close()

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from dedup.corpus import CorpusOptions, run_corpus
-from dedup.paragraph_rule import ParagraphRule, copy_penalty, keep_rank
+from dedup.paragraph_rule import ParagraphRule
+from dedup.policy import copy_penalty, keep_rank
 from dedup.segment import drop_lines
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "saudinewsnet_paragraphs.jsonl"

@@ -8,6 +8,7 @@ import random
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ pytest.importorskip("pyspark", reason="the Spark engine is the optional extra '.
 
 from dedup.corpus import CorpusOptions, run_corpus
 from dedup.noise import edit_words, perturb
+from dedup.records import FieldNames
 from dedup.spark import dedup_dataframe, run_corpus_spark, spark_session
 from dedup.textio import RunError
 from tests.conftest import SAMPLE
@@ -65,9 +67,8 @@ def _clusters(rows: list[dict]) -> dict[str, frozenset[str]]:
     return {kept: frozenset(members) for kept, members in groups.items()}
 
 
-def _csv_rows(folder: Path) -> list[dict]:
-    (part,) = folder.glob("part-*.csv")
-    with part.open(encoding="utf-8") as handle:
+def _csv_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -104,17 +105,22 @@ def test_dataframe_entry_point(spark) -> None:
         dedup_dataframe(spark, df, level="paragraphs")
 
 
-def test_a_bad_file_among_good_ones_fails_cleanly(spark, tmp_path) -> None:
+def test_a_bad_file_among_good_ones_is_reported_and_skipped_as_locally(spark, tmp_path) -> None:
+    """Issue 12: a truncated gzip among good files is a file error on both engines; the rows before the
+    damage are used and the run goes on (it used to abort the Spark run)."""
     folder = tmp_path / "in"
     folder.mkdir()
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     (folder / "a.jsonl").write_text("\n".join(lines[:50]) + "\n", encoding="utf-8")
     blob = gzip.compress("\n".join(lines[50:100]).encode("utf-8"))
     (folder / "b.jsonl.gz").write_bytes(blob[: len(blob) // 2])
-    out = tmp_path / "out"
-    with pytest.raises(RunError, match="Spark run failed, nothing written"):
-        run_corpus_spark(str(folder), str(out), master="local[2]")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+    local = run_corpus(folder, tmp_path / "local", opts=CorpusOptions(workers=1))
+    remote = run_corpus_spark(str(folder), str(tmp_path / "spark"), master="local[2]")
+    (error,) = remote["file_errors"]
+    assert "b.jsonl.gz: cannot read (corrupt or truncated file?)" in error
+    assert remote["file_errors"] == local["file_errors"]
+    assert remote["counts"] == local["counts"]
+    assert 50 < local["counts"]["read"] < 100
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +267,113 @@ def test_a_spark_run_from_the_command_line_is_quiet_unless_verbose(tmp_path) -> 
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and "read 5, kept 5" in done.stdout
     assert "log4j" in (tmp_path / "dedup-spark.log").read_text(encoding="utf-8")
+
+
+def _ids(path: Path) -> set[str]:
+    return {json.loads(line)["id"] for part in path.glob("part-*.txt") for line in part.open(encoding="utf-8")}
+
+
+def test_both_engines_apply_one_set_of_rules_to_awkward_rows(spark, tmp_path) -> None:
+    """Issue 12: real articles, planted copies dated in a --date-format, and the awkward rows that once split the
+    engines (blank, numeric, list and null texts; a missing, a numeric and a repeated id; a 1.5M-character
+    text; broken JSON; an array line): the same counts, reasons, kept and dropped ids, files and columns."""
+    rng = random.Random(12)
+    articles = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()[:40]]
+    rows = [{**a, "published": f"{k % 28 + 1:02d}/02/2017"} for k, a in enumerate(articles)]
+    rows += [
+        {"id": f"copy-{k}", "text": perturb(a["text"], rng), "published": "01/01/2017"}
+        for k, a in enumerate(articles[:6])
+    ]
+    rows += [
+        {"id": "blank", "text": " \t\u00a0\n "},
+        {"id": "number", "text": 5},
+        {"id": "list", "text": [articles[7]["text"]]},
+        {"id": "null", "text": None},
+        {"text": articles[8]["text"]},
+        {"id": 7, "text": articles[9]["text"][: len(articles[9]["text"]) // 2]},
+        {"id": articles[10]["id"], "text": "نص آخر بالمعرف نفسه"},
+        {"id": "long", "text": (articles[11]["text"] + "\n") * (1_500_000 // len(articles[11]["text"]) + 1)},
+    ]
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows] + ['{"id": "broken", "text": "نص', '["an", "array"]']
+    path = tmp_path / "awkward.jsonl"
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    opts = CorpusOptions(keep="earliest", fields=FieldNames(date_formats=("%d/%m/%Y",)))
+    local = run_corpus(path, tmp_path / "local", opts=replace(opts, workers=1))
+    remote = run_corpus_spark(str(path), str(tmp_path / "spark"), opts=opts)
+    reasons = {
+        "bad_text": 2,
+        "duplicate_id": 1,
+        "empty_text": 1,
+        "invalid_json": 1,
+        "missing_id": 1,
+        "missing_text": 1,
+        "not_an_object": 1,
+    }
+    assert remote["rejected_by_reason"] == local["rejected_by_reason"] == reasons
+    assert remote["counts"] == local["counts"] == {"read": 56, "kept": 41, "duplicates": 7, "rejected": 8}
+    assert set(remote) == set(local)
+    for key in ("undated", "clusters_with_duplicates", "file_errors", "unread_files", "outputs"):
+        assert remote[key] == local[key]
+    assert _ids(tmp_path / "spark" / "kept") == {
+        json.loads(x)["id"] for x in (tmp_path / "local" / "kept" / "awkward.jsonl").open()
+    }
+    for name in ("duplicates.csv", "rejected.csv"):
+        with (tmp_path / "local" / name).open(encoding="utf-8") as handle:
+            local_rows = list(csv.DictReader(handle))
+        with (tmp_path / "spark" / name).open(encoding="utf-8") as handle:
+            spark_rows = list(csv.DictReader(handle))
+        assert spark_rows and list(spark_rows[0]) == list(local_rows[0])
+        assert sorted(map(tuple, (r.values() for r in spark_rows))) == sorted(
+            map(tuple, (r.values() for r in local_rows))
+        )
+    dropped = {r["id"]: r["kept_id"] for r in _csv_rows(tmp_path / "spark" / "duplicates.csv")}
+    # The copies are dated earlier; the long text repeats an article and has no date, so comes after it.
+    assert dropped == {**{articles[k]["id"]: f"copy-{k}" for k in range(6)}, "long": articles[11]["id"]}
+    assert sorted(p.name for p in (tmp_path / "spark").iterdir()) == sorted(
+        p.name for p in (tmp_path / "local").iterdir()
+    )
+
+
+def test_a_folder_of_parquet_and_json_lines_gives_what_the_local_engine_gives(spark, tmp_path) -> None:
+    """Parquet rows are numbered and checked as locally, beside JSON Lines in the same folder."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    articles = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()[:60]]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [{"id": a["id"], "text": a["text"]} for a in articles[:30]]
+    rows += [{"id": None, "text": "نص"}, {"id": "blank", "text": "   "}, {"id": "copy", "text": articles[40]["text"]}]
+    pq.write_table(pa.Table.from_pylist(rows), folder / "a.parquet", row_group_size=10)
+    lines = [json.dumps({"id": a["id"], "text": a["text"]}, ensure_ascii=False) for a in articles[30:]]
+    (folder / "b.jsonl").write_text("\n".join([*lines, lines[0], "{"]) + "\n", encoding="utf-8")
+    local = run_corpus(folder, tmp_path / "local", opts=CorpusOptions(workers=1))
+    remote = run_corpus_spark(str(folder), str(tmp_path / "spark"))
+    assert remote["counts"] == local["counts"] == {"read": 65, "kept": 60, "duplicates": 1, "rejected": 4}
+    assert remote["rejected_by_reason"] == local["rejected_by_reason"]
+
+    def rows(engine: str, name: str) -> list[tuple]:
+        return sorted(tuple(row.items()) for row in _csv_rows(tmp_path / engine / name))
+
+    for name in ("duplicates.csv", "rejected.csv"):  # rows in the same columns; rejections in another order
+        assert rows("spark", name) == rows("local", name)
+    kept = {}
+    for engine in ("local", "spark"):
+        folder = tmp_path / engine / "kept"
+        (table,) = folder.glob("*.parquet")
+        (json_lines,) = folder.glob("*.txt" if engine == "spark" else "*.jsonl")
+        parquet_ids = pq.read_table(table).column("id").to_pylist()
+        kept[engine] = (parquet_ids, [json.loads(line)["id"] for line in json_lines.open(encoding="utf-8")])
+    assert kept["spark"] == kept["local"]
+
+
+def test_spark_keeps_the_longest_as_the_local_engine_does(spark, corpus, tmp_path) -> None:
+    """The keep policy is the local engine's function on both engines: the same kept member per cluster."""
+    opts = CorpusOptions(keep="longest")
+    local = run_corpus(corpus, tmp_path / "local", opts=replace(opts, workers=1))
+    remote = run_corpus_spark(str(corpus), str(tmp_path / "spark"), opts=opts)
+    assert remote["counts"] == local["counts"]
+    rows = {
+        engine: sorted(tuple(r.values()) for r in _csv_rows(tmp_path / engine / "duplicates.csv"))
+        for engine in ("local", "spark")
+    }
+    assert len(rows["local"]) > 300 and rows["spark"] == rows["local"]

@@ -7,7 +7,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -21,6 +21,7 @@ from dedup.audit.origin import clusters, iso, pairs_of
 from dedup.audit.report import pages_of, render_page, render_report
 from dedup.config import DedupConfig
 from dedup.jit import interpreted
+from dedup.manifest import Manifest
 from dedup.normalize import get_profile
 from dedup.parallel import in_forks
 from dedup.textio import RunError, check_out, discard, for_spreadsheet, prepare_out, publish, write_csv
@@ -179,22 +180,20 @@ def run_audit(
         tmp = prepare_out(out, [input_path])
         try:
             with stage("write"):
-                summary = _write(tmp, input_path, cfg, opts, result)
-            summary["timings_s"] = {**stage.seconds, "total": round(time.perf_counter() - start, 3)}
-            (tmp / "manifest.json").write_text(
-                json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-            )
+                manifest = _write(tmp, input_path, cfg, opts, result)
+            manifest = replace(manifest, timings_s={**stage.seconds, "total": time.perf_counter() - start})
+            (tmp / "manifest.json").write_text(manifest.json(), encoding="utf-8")
             publish(tmp, out)
         except BaseException:
             discard(tmp, out)
             raise
     finally:
         stage.close()
-    return summary
+    return manifest.to_dict()
 
 
-def _write(tmp: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptions, run: _Result) -> dict:
-    """Every output file but the manifest into folder ``tmp``; the manifest's content."""
+def _write(tmp: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptions, run: _Result) -> Manifest:
+    """Every output file but the manifest into folder ``tmp``; the manifest."""
     cross, same, matcher = run.cross, run.same, run.matcher
     write_csv(tmp / "pairs.csv", PAIR_COLUMNS, [_pair_row(p) for p in cross])
     write_csv(tmp / "same_outlet_pairs.csv", PAIR_COLUMNS, [_pair_row(p) for p in same])
@@ -217,37 +216,38 @@ def _write(tmp: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptio
     )
     clusters = ",\n".join(json.dumps(g, ensure_ascii=False) for g in run.groups)  # a cluster a line
     (tmp / "clusters.json").write_text(f"[\n{clusters}\n]\n", encoding="utf-8")
-    summary = {
-        "tool": "dedup",
-        "input": str(input_path),
-        "counts": {
+    manifest = Manifest(
+        inputs=[str(input_path)],
+        counts={
             "read": len(run.loaded.articles) + len(run.loaded.rejected),
             "articles": len(run.loaded.articles),
             "rejected": len(run.loaded.rejected),
             "crawl_duplicates": len(run.crawled),
         },
-        "rejected_by_reason": _count(r.kind for r in run.loaded.rejected),
-        "file_errors": run.loaded.file_errors,
-        "pairs": len(cross),
-        "same_outlet_pairs": len(same),
-        "attribution": _count(p.credit.status for p in cross),
-        "relation": _count(p.relation for p in cross),
-        "direction": _count(p.direction for p in cross),
-        "extent": _count(p.extent for p in cross),
-        "clusters": len(run.groups),
-        "boilerplate_paragraphs": len(matcher.boilerplate_rows),
-        "agencies": sorted(AGENCIES),
-        "rules": "an agency's own item is the origin of its wire text, even when crawled later; "
-        "dates are crawl or publication times as given, equal dates leave the direction undetermined",
-        "settings": {
+        rejected_by_reason=_count(r.kind for r in run.loaded.rejected),
+        file_errors=run.loaded.file_errors,
+        settings={
             "profile": cfg.profile,
             "ngram": cfg.shingle.n,
             "audit": {k: v for k, v in vars(opts).items() if k != "fields"},
         },
-    }
+        findings={
+            "pairs": len(cross),
+            "same_outlet_pairs": len(same),
+            "attribution": _count(p.credit.status for p in cross),
+            "relation": _count(p.relation for p in cross),
+            "direction": _count(p.direction for p in cross),
+            "extent": _count(p.extent for p in cross),
+            "clusters": len(run.groups),
+            "boilerplate_paragraphs": len(matcher.boilerplate_rows),
+            "agencies": sorted(AGENCIES),
+            "rules": "an agency's own item is the origin of its wire text, even when crawled later; "
+            "dates are crawl or publication times as given, equal dates leave the direction undetermined",
+        },
+    )
     shown = _by_cluster(cross, run.groups)
     (tmp / "report.html").write_text(
-        render_report(summary, shown, matrix, matcher.boilerplate_rows, run.groups), encoding="utf-8"
+        render_report(manifest.to_dict(), shown, matrix, matcher.boilerplate_rows, run.groups), encoding="utf-8"
     )
     (tmp / "pairs").mkdir()
 
@@ -256,7 +256,7 @@ def _write(tmp: Path, input_path: str | Path, cfg: DedupConfig, opts: AuditOptio
         (tmp / name).write_text(html, encoding="utf-8")
 
     in_forks(write_page, range(pages_of(shown)), least=20)
-    return summary
+    return manifest
 
 
 def _by_cluster(pairs: list[Pair], groups: list[dict]) -> list[Pair]:
