@@ -16,7 +16,8 @@ def _spark_tests_without_java(tmp_path: Path, **env: str) -> subprocess.Complete
     # This run's own DEDUP_REQUIRE_SPARK (.ci/run sets it) is left out, as JAVA_HOME is.
     kept = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "DEDUP_REQUIRE_SPARK")}
     environ = kept | {"PATH": str(tmp_path), **env}
-    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "tests/test_spark.py"]
+    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-m", "spark"]
+    command.append("tests/test_spark.py")
     return subprocess.run(command, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
 
 

@@ -22,6 +22,8 @@ from dedup.spark import dedup_dataframe, run_corpus_spark, spark_session
 from dedup.textio import RunError
 from tests.conftest import SAMPLE
 
+pytestmark = pytest.mark.spark  # run with -m spark
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _java() -> None:
