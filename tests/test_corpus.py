@@ -149,12 +149,12 @@ def test_outputs_replace_atomically_and_refuse_foreign_folders(planted, tmp_path
     run_corpus(path, out, opts=CorpusOptions(workers=1))
     before = (out / "manifest.json").read_bytes()
 
-    import dedup.corpus as corpus
+    import dedup.corpus.run
 
     def broken(*args, **kwargs):
         raise KeyboardInterrupt  # the user stops the run while outputs are being written
 
-    monkeypatch.setattr(corpus, "_write_kept", broken)
+    monkeypatch.setattr(dedup.corpus.run, "write_kept", broken)
     with pytest.raises(KeyboardInterrupt):
         run_corpus(path, out, DedupConfig(), CorpusOptions(workers=1))
     assert (out / "manifest.json").read_bytes() == before  # the finished output is untouched
@@ -298,13 +298,13 @@ def test_every_long_stage_shows_progress_only_when_asked(planted, tmp_path, caps
 
 
 def test_gzip_input_gives_gzip_output_with_the_same_rows_compressed_in_pieces(planted, tmp_path, monkeypatch) -> None:
-    import dedup.corpus
+    import dedup.corpus.writers
 
     path, _ = planted
     zipped = tmp_path / "corpus.jsonl.gz"
     zipped.write_bytes(gzip.compress(path.read_bytes()))
     run_corpus(path, tmp_path / "plain", opts=CorpusOptions(workers=1))
-    monkeypatch.setattr(dedup.corpus, "_GZIP_MEMBER_BYTES", 50_000)  # many members on both workers
+    monkeypatch.setattr(dedup.corpus.writers, "_GZIP_MEMBER_BYTES", 50_000)  # many members on both workers
     run_corpus(zipped, tmp_path / "gz", opts=CorpusOptions(workers=2))
     run_corpus(zipped, tmp_path / "again", opts=CorpusOptions(workers=1))
     out = (tmp_path / "gz" / "kept" / "corpus.jsonl.gz").read_bytes()

@@ -135,12 +135,12 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
     """Item 17: writing the outputs fails with ENOSPC; the run reports it in one line and cleans up."""
     import errno
 
-    import dedup.corpus
+    import dedup.corpus.run
 
     def full(*args, **kwargs) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(dedup.corpus, "_write_duplicates", full)
+    monkeypatch.setattr(dedup.corpus.run, "write_duplicates", full)
     out = tmp_path / "out"
     assert main(["corpus", str(SAMPLE), "--out", str(out), "--workers", "1"]) == 1
     assert capsys.readouterr().err == f"dedup: {out}: No space left on device\n"
