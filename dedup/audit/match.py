@@ -201,7 +201,7 @@ class Matcher:
         self.words: Words = replace(words, hashes=_high(words.hashes))
         del words
         article_of = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(self.words.offsets))
-        sets, set_offsets = shingle_sets(*_compact(self.ngrams, valid, article_of, len(articles)))
+        sets, set_offsets = _sets_on_cores(*_compact(self.ngrams, valid, article_of, len(articles)))
         outlet_ids = {o: k for k, o in enumerate(sorted({a.outlet for a in articles}))}
         self.outlet_of = np.array([outlet_ids[a.outlet] for a in articles], dtype=np.int64)
         set_owner = np.repeat(np.arange(len(articles), dtype=np.int32), np.diff(set_offsets))
@@ -431,6 +431,14 @@ def _on_halves(kernel: Callable, pairs: np.ndarray, *args: object) -> tuple[np.n
     half = len(pairs) // 2
     parts = in_threads([partial(kernel, part, *args) for part in (pairs[:half], pairs[half:])])
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
+def _sets_on_cores(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shingle_sets` of the two halves of the texts on two threads (its kernel releases the GIL), joined."""
+    mid = (len(offsets) - 1) // 2
+    halves = [(values[: offsets[mid]], offsets[: mid + 1]), (values[offsets[mid] :], offsets[mid:] - offsets[mid])]
+    (first, first_offsets), (second, second_offsets) = in_threads([partial(shingle_sets, *h) for h in halves])
+    return np.concatenate([first, second]), np.concatenate([first_offsets, second_offsets[1:] + len(first)])
 
 
 def _compact(ngrams: np.ndarray, valid: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
