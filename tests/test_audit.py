@@ -298,3 +298,12 @@ def test_a_folder_of_legacy_pages_is_read_with_its_encoding(tmp_path, seed_text)
     assert main(["audit", str(folder), "--out", str(tmp_path / "b"), "--encoding", "cp1256"]) == 0
     (pair,) = _rows(tmp_path / "b" / "pairs.csv")
     assert (pair["source_id"], pair["copy_id"], pair["attribution"]) == ("orig", "copy", "credited")
+
+
+def test_pair_pages_say_in_arabic_what_decided_the_relation(sample_out) -> None:
+    """A reader of the pages sees why a pair is a copy or a shared source, in Arabic, beside the code."""
+    page = (sample_out / "pairs" / "000.html").read_text(encoding="utf-8")
+    for row in _rows(sample_out / "pairs.csv"):
+        kind = "نقل مباشر" if row["relation"] == "copy" else "مصدر مشترك"
+        assert f"{kind}" in page and f"<bdi>{row['common_source_evidence']}</bdi>)" in page
+    assert "(النسخة تنسب النص إلى المصدر <bdi>credit</bdi>)" in page

@@ -10,6 +10,7 @@ import json
 from html import escape
 
 from dedup.audit.model import Pair, Span
+from dedup.audit.names import AGENCIES
 from dedup.audit.origin import iso
 
 __all__ = ["PAIRS_PER_PAGE", "pages_of", "render_page", "render_report"]
@@ -155,7 +156,9 @@ def _pair(number: int, p: Pair) -> str:
     shared = p.relation == "shared_source"
     arrow = "⇄" if shared else "→"
     relation = (
-        f"مصدر مشترك: <bdi>{escape(p.common_source)}</bdi> (<bdi>{escape(p.evidence)}</bdi>)" if shared else "نقل مباشر"
+        f"مصدر مشترك: <bdi>{escape(_SOURCES.get(p.common_source, p.common_source))}</bdi>{_because(p.evidence)}"
+        if shared
+        else f"نقل مباشر{_because(p.evidence)}"
     )
     first, second = ("الأسبق", "اللاحق") if shared else ("المصدر", "النسخة")
     return (
@@ -170,6 +173,34 @@ def _pair(number: int, p: Pair) -> str:
         f"<div><h4>{second} · <bdi>{escape(p.copy.id)}</bdi> · {iso(p.copy.published)}</h4>"
         f'<div class="side">{_marked(p.copy.text, p.copy_spans)}</div></div></div></section>'
     )
+
+
+# What the codes of pairs.csv say, for a reader of the pages (the codes stay beside them).
+_SOURCES = {
+    **{agency: names[0][0] for agency, names in AGENCIES.items()},  # "was" -> "واس"
+    "statement": "بيان أو إعلان",
+    "unnamed": "جهة لم تُسمَّ",
+}
+_WHY = {
+    "agency_item": "مادة الوكالة نفسها في المدخلات",
+    "credit": "النسخة تنسب النص إلى المصدر",
+    "byline": "التوقيع",
+    "dateline": "مستهل الخبر",
+    "tag": "سطر الختام",
+    "text": "عبارة إسناد في النص",
+    "neighbour": "مقال ثالث بالنص نفسه موقّع باسم وكالة",
+    "own_byline": "اللاحق موقّع باسم محرره ولا ينسب إلى أحد",
+    "statement": "ألفاظ بيان أو إعلان في النص المشترك",
+    "republisher": "موقع يعيد نشر ما ينشره غيره",
+    "several_outlets": "نشره موقع ثالث أيضًا",
+    "copy_has_more": "في النسخة نص ليس في المصدر",
+    "unsigned": "لا توقيع ولا إسناد يدلان على الناقل",
+}
+
+
+def _because(evidence: str) -> str:
+    """What says so, in Arabic, with its code as ``pairs.csv`` writes it."""
+    return f" ({_WHY.get(evidence, '')} <bdi>{escape(evidence)}</bdi>)" if evidence else ""
 
 
 def _page_name(number: int) -> str:
