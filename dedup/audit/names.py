@@ -81,6 +81,10 @@ KNOWN_OUTLETS: dict[str, tuple[tuple[str, Kind], ...]] = {
 
 PREFIXES = ("صحيفة", "جريدة", "موقع", "وكالة", "قناة", "مجلة", "شبكة", "وكالة أنباء")
 _NORMAL_PREFIXES = frozenset(normalize(p).split()[0] for p in PREFIXES)
+# Nouns that make the name after them another thing's name: سوق «عكاظ» is the festival, not the paper.
+_NAMED_THINGS = frozenset(
+    normalize(w) for w in ("سوق", "مهرجان", "جائزة", "ملتقى", "برنامج", "مسابقة", "شارع", "حي", "مركز", "نادي")
+)
 # A name in brackets or quotes: "(رويترز)", "«عكاظ»", "“سبق”" (the quotes of right-to-left text face
 # either way).
 BRACKETED = re.compile(r"[(«\"“”]\s*([^()«»\"“”\n]{2,40}?)\s*[)»\"”“]")
@@ -187,7 +191,14 @@ class Names:
                 how = "strong"
             elif before in _NORMAL_PREFIXES or (k > 1 and _strip(words[k - 2]) in _NORMAL_PREFIXES):
                 how = "prefixed"
-            elif {tuple(words[k : k + size]), (_strip(words[k]), *words[k + 1 : k + size])} & bracketed:
+            elif (
+                before not in _NAMED_THINGS
+                and {
+                    tuple(words[k : k + size]),
+                    (_strip(words[k]), *words[k + 1 : k + size]),
+                }
+                & bracketed
+            ):
                 how = "bracketed"
             elif kind == "word" and k - 1 in cues and words[k].lstrip("وف").startswith("ل"):
                 how = "after_cue"
