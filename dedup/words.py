@@ -5,8 +5,9 @@ The audit must point at the text it matched (``start-end`` offsets into the inpu
 a run of characters between whitespace, punctuation and symbols (what a profile turns into
 spaces); it is hashed from its normalized characters (the profile's character table: folded
 hamza, no tashkeel or tatweel, ...) and keeps the span of its raw characters. The few texts
-holding characters that need a profile's string steps (HTML entities, NFKC ligatures) take
-a slower path, word by word, to the same result.
+holding characters that need a profile's string steps (HTML entities, NFKC ligatures) are
+scanned the same way, then have the words of those chunks replaced by the chunks' normalized
+words, to the same result.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ _SPACE = np.uint32(32)
 
 @dataclass(frozen=True)
 class Words:
-    """Every text's words, one after another: 64-bit hash, raw start and end (exclusive), 1-based line,
-    and ``len + 1`` offsets saying where each text's words begin."""
+    """Every text's words, one after another: hash (64-bit as :func:`words_of` makes it; a holder that
+    only looks words up may keep fewer bits, as the audit's matcher keeps 32), raw start and end
+    (exclusive), 1-based line, and ``len + 1`` offsets saying where each text's words begin."""
 
     hashes: np.ndarray
     starts: np.ndarray
