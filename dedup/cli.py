@@ -234,13 +234,12 @@ def _spark_corpus(args: argparse.Namespace, cfg: DedupConfig, opts: CorpusOption
     if args.input == "-" or args.input.rstrip("/").lower().endswith(".zip"):
         raise RunError(f"{args.input}: the Spark engine reads JSON Lines or Parquet; use --engine local for this")
     try:
-        from dedup.spark import run_corpus_spark, spark_session
+        from dedup.spark import run_corpus_spark
     except ImportError:
         raise RunError("the Spark engine needs PySpark: pip install 'arabic-dedup[spark]'") from None
     conf = dict(item.split("=", 1) for item in args.spark_conf)
     jvm_log = None if args.verbose else Path(tempfile.gettempdir()) / "dedup-spark.log"
-    spark_session(args.spark_master, conf, jvm_log)  # the run below takes this session
-    return run_corpus_spark(args.input, args.out, cfg, opts, args.spark_master, conf)
+    return run_corpus_spark(args.input, args.out, cfg, opts, args.spark_master, conf, jvm_log)
 
 
 def _spark_setting(text: str) -> str:

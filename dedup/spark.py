@@ -667,17 +667,19 @@ def run_corpus_spark(
     opts: CorpusOptions | None = None,
     master: str = "local[2]",
     conf: dict[str, str] | None = None,
+    jvm_log: str | Path | None = None,
 ) -> dict:
     """``dedup corpus --engine spark``: read INPUT, deduplicate by the local engine's rules, write ``out`` (any
     path Spark can reach) through a temporary path renamed into place at the end, and return the manifest.
 
     ``opts`` are the local engine's (keep, level, max chars, field names); workers and batches are Spark's.
+    ``jvm_log``: as :func:`spark_session`'s.
     """
     from pyspark.sql import functions as F
 
     cfg, opts = cfg or DedupConfig(), opts or CorpusOptions()
     start = time.perf_counter()
-    spark = spark_session(master, conf)
+    spark = spark_session(master, conf, jvm_log)
     folder = _Folder(spark, f"{out.rstrip('/')}.partial-{os.getpid()}")
     target = folder.at(out)
     _check_spark_out(folder.fs, target, out, input_path)
